@@ -1,0 +1,258 @@
+//! The JavaScript boundary — the only module that knows about wasm-bindgen.
+//!
+//! Conventions: matrices are flat row-major `f64` slices with explicit dimensions (they arrive as
+//! `Float64Array` views copied once into wasm memory, results leave as fresh `Float64Array`s);
+//! every fallible function returns `Result<_, JsValue>` whose error is a JS `Error` with
+//! `name = "HzError"` and a stable `code` property (see [`HzError::code`]). The TypeScript facade
+//! re-wraps it into its exported `HzError` class.
+
+use ndarray::{Array2, ArrayView2};
+use wasm_bindgen::prelude::*;
+
+use crate::correlation::{self, CopulaFactor};
+use crate::covariance::{self, ShrinkTarget};
+use crate::error::HzError;
+use crate::{greeks, joint_kelly, kelly, minvar, montecarlo, riskparity};
+
+fn to_js(err: HzError) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    e.set_name("HzError");
+    let _ = js_sys::Reflect::set(&e, &JsValue::from_str("code"), &JsValue::from_str(err.code()));
+    e.into()
+}
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+fn matrix<'a>(data: &'a [f64], rows: usize, cols: usize, what: &str) -> Result<ArrayView2<'a, f64>, HzError> {
+    if rows.checked_mul(cols) != Some(data.len()) {
+        return Err(HzError::InvalidArgument(format!(
+            "{what}: expected {rows}×{cols} = {} values, got {}",
+            rows.saturating_mul(cols),
+            data.len()
+        )));
+    }
+    ArrayView2::from_shape((rows, cols), data)
+        .map_err(|e| HzError::InvalidArgument(format!("{what}: {e}")))
+}
+
+fn flat(a: &Array2<f64>) -> impl Iterator<Item = f64> + '_ {
+    a.iter().copied()
+}
+
+fn shrink_target(code: u8) -> Result<ShrinkTarget, HzError> {
+    match code {
+        0 => Ok(ShrinkTarget::Identity),
+        1 => Ok(ShrinkTarget::ConstantCorrelation),
+        _ => Err(HzError::InvalidArgument(format!("unknown shrinkage target code {code}"))),
+    }
+}
+
+fn seed_u64(seed: f64) -> Result<u64, HzError> {
+    if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0 {
+        Ok(seed as u64)
+    } else {
+        Err(HzError::InvalidArgument(format!(
+            "seed: must be an integer in [0, 2^53 − 1], got {seed}"
+        )))
+    }
+}
+
+/// Ledoit-Wolf covariance of a T×N returns matrix. Returns `[cov (N×N row-major)…, shrinkage]`.
+#[wasm_bindgen(js_name = ledoitWolf)]
+pub fn ledoit_wolf(x: &[f64], t: usize, n: usize, target: u8) -> JsResult<Vec<f64>> {
+    (|| {
+        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, shrink_target(target)?)?;
+        Ok(flat(&lw.covariance).chain(std::iter::once(lw.shrinkage)).collect())
+    })()
+    .map_err(to_js)
+}
+
+/// Independent Kelly fractions from held-side probabilities and prices.
+#[wasm_bindgen(js_name = kellyIndependent)]
+pub fn kelly_independent(probs: &[f64], prices: &[f64], max_total: f64, fraction: f64) -> JsResult<Vec<f64>> {
+    kelly::kelly_independent(probs, prices, max_total, fraction).map_err(to_js)
+}
+
+/// Joint Kelly fractions (× `fraction`). `corr` (N×N, may be empty = independent) drives a copula.
+#[wasm_bindgen(js_name = kellyJoint)]
+pub fn kelly_joint(
+    prices: &[f64],
+    probs: &[f64],
+    max_total: f64,
+    fraction: f64,
+    corr: &[f64],
+    n_scenarios: usize,
+    seed: f64,
+) -> JsResult<Vec<f64>> {
+    (|| {
+        if !(fraction.is_finite() && fraction > 0.0) {
+            return Err(HzError::InvalidArgument(format!("fraction: must be > 0, got {fraction}")));
+        }
+        let n = prices.len();
+        let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
+        let f = joint_kelly::joint_kelly(prices, probs, max_total, factor.as_ref(), n_scenarios, seed_u64(seed)?)?;
+        Ok(f.into_iter().map(|v| v * fraction).collect())
+    })()
+    .map_err(to_js)
+}
+
+fn factor_of(corr: &[f64], n: usize) -> Result<CopulaFactor, HzError> {
+    let c = matrix(corr, n, n, "correlation")?;
+    correlation::validate_correlation(c)?;
+    Ok(correlation::copula_factor(c))
+}
+
+/// Risk-parity weights on the Ledoit-Wolf covariance of `x` (T×N). `method`: 0 inverse-vol, 1 ERC.
+/// `budgets` empty = equal. Returns `[w…, shrinkage]`.
+#[wasm_bindgen(js_name = riskParity)]
+pub fn risk_parity(x: &[f64], t: usize, n: usize, method: u8, budgets: &[f64]) -> JsResult<Vec<f64>> {
+    (|| {
+        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
+        let w = match method {
+            0 => riskparity::inverse_volatility(lw.covariance.view()),
+            1 => riskparity::equal_risk_contribution(
+                lw.covariance.view(),
+                if budgets.is_empty() { None } else { Some(budgets) },
+            )?,
+            _ => return Err(HzError::InvalidArgument(format!("unknown risk-parity method code {method}"))),
+        };
+        Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
+    })()
+    .map_err(to_js)
+}
+
+/// Long-only minimum-variance weights on the Ledoit-Wolf covariance of `x` (T×N). Returns `[w…, shrinkage]`.
+#[wasm_bindgen(js_name = minVariance)]
+pub fn min_variance(x: &[f64], t: usize, n: usize) -> JsResult<Vec<f64>> {
+    (|| {
+        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
+        let w = minvar::min_variance_long_only(lw.covariance.view())?;
+        Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
+    })()
+    .map_err(to_js)
+}
+
+/// Greeks of one position: `[delta, gamma, theta, vega]`.
+#[wasm_bindgen(js_name = predictionGreeks)]
+pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
+    greeks::prediction_greeks(price, size, is_yes, t_hours, vol)
+        .map(|g| vec![g.delta, g.gamma, g.theta, g.vega])
+        .map_err(to_js)
+}
+
+/// Greeks of many positions at once: `[delta, gamma, theta, vega]` per position, concatenated.
+#[wasm_bindgen(js_name = predictionGreeksBatch)]
+pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
+    (|| {
+        if prices.len() != sizes.len() || prices.len() != is_yes.len() {
+            return Err(HzError::InvalidArgument("greeks: prices, sizes and sides differ in length".into()));
+        }
+        let mut out = Vec::with_capacity(prices.len() * 4);
+        for i in 0..prices.len() {
+            let g = greeks::prediction_greeks(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol)?;
+            out.extend_from_slice(&[g.delta, g.gamma, g.theta, g.vega]);
+        }
+        Ok(out)
+    })()
+    .map_err(to_js)
+}
+
+/// Correlation used by the copula, from a history: Ledoit-Wolf covariance → correlation.
+/// Returns `[shrinkage, cov (N×N)…, corr (N×N)…]`.
+#[wasm_bindgen(js_name = historyCorrelation)]
+pub fn history_correlation(x: &[f64], t: usize, n: usize) -> JsResult<Vec<f64>> {
+    (|| {
+        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
+        let corr = covariance::correlation_from_covariance(lw.covariance.view());
+        Ok(std::iter::once(lw.shrinkage).chain(flat(&lw.covariance)).chain(flat(&corr)).collect())
+    })()
+    .map_err(to_js)
+}
+
+/// Number of scenarios per Monte Carlo block (fixed; blocks are the unit of parallel work).
+#[wasm_bindgen(js_name = blockSize)]
+pub fn block_size() -> usize {
+    montecarlo::BLOCK_SIZE
+}
+
+/// A prepared Monte Carlo simulation: inputs validated and the copula factor computed once, so
+/// that repeated `simulate` calls (chunks, possibly on several workers) only do the sampling.
+#[wasm_bindgen]
+pub struct Simulation {
+    sizes: Vec<f64>,
+    entry_prices: Vec<f64>,
+    win_probs: Vec<f64>,
+    factor: Option<CopulaFactor>,
+}
+
+#[wasm_bindgen]
+impl Simulation {
+    /// `corr`: N×N correlation between the positions' held sides, or empty for independence.
+    #[wasm_bindgen(constructor)]
+    pub fn new(sizes: Vec<f64>, entry_prices: Vec<f64>, win_probs: Vec<f64>, corr: &[f64]) -> JsResult<Simulation> {
+        (|| {
+            let n = sizes.len();
+            if entry_prices.len() != n || win_probs.len() != n {
+                return Err(HzError::InvalidArgument("simulation: inputs differ in length".into()));
+            }
+            for i in 0..n {
+                if !(sizes[i].is_finite() && sizes[i] >= 0.0) {
+                    return Err(HzError::InvalidSize(format!("position {i}: size must be finite and ≥ 0")));
+                }
+                if !(entry_prices[i].is_finite() && (0.0..=1.0).contains(&entry_prices[i])) {
+                    return Err(HzError::InvalidPrice(format!("position {i}: entryPrice must be in [0, 1]")));
+                }
+                if !(win_probs[i].is_finite() && (0.0..=1.0).contains(&win_probs[i])) {
+                    return Err(HzError::InvalidProbability(format!("position {i}: probability must be in [0, 1]")));
+                }
+            }
+            let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
+            Ok(Simulation { sizes, entry_prices, win_probs, factor })
+        })()
+        .map_err(to_js)
+    }
+
+    /// Whether the correlation had to be repaired (it was not positive semi-definite).
+    #[wasm_bindgen(getter)]
+    pub fn repaired(&self) -> bool {
+        self.factor.as_ref().map_or(false, |f| f.repaired)
+    }
+
+    /// Smallest eigenvalue of the correlation as given (NaN-free; 1 when independent).
+    #[wasm_bindgen(getter, js_name = minEigenvalue)]
+    pub fn min_eigenvalue(&self) -> f64 {
+        self.factor.as_ref().map_or(1.0, |f| f.min_eigenvalue)
+    }
+
+    /// P&L of the scenarios in blocks `first_block .. first_block + n_blocks` of a run of `n_total`.
+    pub fn simulate(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> JsResult<Vec<f64>> {
+        (|| {
+            let bs = montecarlo::BLOCK_SIZE;
+            let start = first_block.saturating_mul(bs).min(n_total);
+            let end = first_block.saturating_add(n_blocks).saturating_mul(bs).min(n_total);
+            let mut out = vec![0.0; end - start];
+            let spec = montecarlo::SimSpec {
+                sizes: &self.sizes,
+                entry_prices: &self.entry_prices,
+                win_probs: &self.win_probs,
+                factor: self.factor.as_ref(),
+            };
+            montecarlo::simulate_blocks(&spec, seed_u64(seed)?, n_total, first_block, &mut out);
+            Ok(out)
+        })()
+        .map_err(to_js)
+    }
+}
+
+/// Risk statistics of scenario P&L (sorted in place — pass a buffer you no longer need).
+/// Returns `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges(bins+1)…, counts(bins)…]`.
+#[wasm_bindgen(js_name = summarizePnl)]
+pub fn summarize_pnl(pnl: &mut [f64], bins: usize) -> Vec<f64> {
+    let s = montecarlo::summarize(pnl, bins);
+    let mut out = vec![
+        s.expected_pnl, s.var95, s.cvar95, s.var99, s.cvar99, s.win_probability, s.max_loss, s.max_gain,
+    ];
+    out.extend_from_slice(&s.hist_edges);
+    out.extend_from_slice(&s.hist_counts);
+    out
+}

@@ -1,0 +1,19 @@
+//! hz-portfolio engine: the maths behind the `hz-portfolio` TypeScript library.
+//!
+//! One module per concept; `bindings` is the only module that knows about JavaScript.
+//! Matrices cross the boundary as flat row-major `f64` slices with explicit dimensions.
+
+pub mod error;
+pub mod linalg;
+pub mod covariance;
+pub mod kelly;
+pub mod riskparity;
+pub mod minvar;
+pub mod normal;
+pub mod greeks;
+pub mod correlation;
+pub mod montecarlo;
+pub mod joint_kelly;
+pub mod bindings;
+
+pub use error::{HzError, Result};

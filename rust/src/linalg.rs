@@ -1,0 +1,1 @@
+//! Small dense linear-algebra helpers shared by the optimizers (Cholesky, SPD solves).

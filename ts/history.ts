@@ -1,0 +1,99 @@
+// Returns histories: user input (rows or a record keyed by market) → one validated T×N Float64Array.
+import { fail } from "./errors.js";
+
+/**
+ * Per-step changes of each position's held-side price.
+ * - `number[][]`: T rows (time steps) × N columns, columns in `positions()` order;
+ * - `Record<marketId, number[]>`: one series per held market (all the same length; keys that are
+ *   not held are ignored).
+ */
+export type ReturnsHistory = ReadonlyArray<ArrayLike<number>> | Readonly<Record<string, ArrayLike<number>>>;
+
+/** A validated history matrix, row-major. */
+export interface HistoryMatrix {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** Largest history accepted (rows × columns), to fail fast before allocating. */
+export const MAX_HISTORY_CELLS = 50_000_000;
+
+function cell(v: unknown, row: number, marketId: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    fail("INVALID_HISTORY", `returnsHistory: market "${marketId}" row ${row} is ${String(v)}, expected a finite number`, {
+      marketId,
+      field: "returnsHistory",
+    });
+  }
+  return v;
+}
+
+function checkSize(rows: number, cols: number): void {
+  if (rows < 2) {
+    fail("INVALID_HISTORY", `returnsHistory needs at least 2 rows (time steps), got ${rows}`, { field: "returnsHistory" });
+  }
+  if (rows * cols > MAX_HISTORY_CELLS) {
+    fail("LIMIT_EXCEEDED", `returnsHistory has ${rows}×${cols} cells, above the cap of ${MAX_HISTORY_CELLS}`, { field: "returnsHistory" });
+  }
+}
+
+/** Validates `h` against the held markets (in `positions()` order) and packs it row-major. */
+export function historyMatrix(h: ReturnsHistory, marketIds: readonly string[]): HistoryMatrix {
+  const cols = marketIds.length;
+  if (Array.isArray(h)) {
+    const rows = h.length;
+    checkSize(rows, cols);
+    const data = new Float64Array(rows * cols);
+    for (let t = 0; t < rows; t++) {
+      const row = h[t] as ArrayLike<number> | undefined;
+      if (row === null || typeof row !== "object" || typeof row.length !== "number") {
+        fail("INVALID_HISTORY", `returnsHistory row ${t} is not an array`, { field: "returnsHistory" });
+      }
+      if (row.length !== cols) {
+        fail(
+          "INVALID_HISTORY",
+          `returnsHistory row ${t} has ${row.length} values, expected ${cols} (one per position, in positions() order)`,
+          { field: "returnsHistory" },
+        );
+      }
+      for (let j = 0; j < cols; j++) data[t * cols + j] = cell(row[j], t, marketIds[j]!);
+    }
+    return { data, rows, cols };
+  }
+  if (h === null || typeof h !== "object") {
+    fail("INVALID_HISTORY", `returnsHistory must be rows of numbers or an object keyed by marketId, got ${h === null ? "null" : typeof h}`, {
+      field: "returnsHistory",
+    });
+  }
+  const rec = h as Readonly<Record<string, ArrayLike<number>>>;
+  let rows = -1;
+  for (const id of marketIds) {
+    const series = Object.prototype.hasOwnProperty.call(rec, id) ? rec[id] : undefined;
+    if (series === undefined || series === null || typeof series !== "object" || typeof series.length !== "number") {
+      fail("INVALID_HISTORY", `returnsHistory has no series for held market "${id}"`, { marketId: id, field: "returnsHistory" });
+    }
+    if (rows === -1) rows = series.length;
+    else if (series.length !== rows) {
+      fail("INVALID_HISTORY", `returnsHistory series are ragged: market "${id}" has ${series.length} values, expected ${rows}`, {
+        marketId: id,
+        field: "returnsHistory",
+      });
+    }
+  }
+  if (cols === 0) return { data: new Float64Array(0), rows: 0, cols: 0 };
+  checkSize(rows, cols);
+  const data = new Float64Array(rows * cols);
+  marketIds.forEach((id, j) => {
+    const series = rec[id]!;
+    for (let t = 0; t < rows; t++) data[t * cols + j] = cell(series[t], t, id);
+  });
+  return { data, rows, cols };
+}
+
+/** Unpacks a row-major n×n matrix into rows. */
+export function toRows(flat: ArrayLike<number>, n: number, offset = 0): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) out.push(Array.from({ length: n }, (_, j) => flat[offset + i * n + j]!));
+  return out;
+}

@@ -1,0 +1,24 @@
+/**
+ * hz-portfolio — portfolio and risk engine for binary prediction-market contracts.
+ * @packageDocumentation
+ */
+export { Portfolio, ledoitWolf, MAX_PRICE_HISTORY, MAX_KELLY_SCENARIOS } from "./portfolio.js";
+export type {
+  Side,
+  Position,
+  PositionInput,
+  PortfolioOptions,
+  Weights,
+  KellyOptions,
+  RiskParityOptions,
+  LedoitWolfOptions,
+  LedoitWolfResult,
+  RebalanceOrder,
+  RebalanceOptions,
+} from "./portfolio.js";
+export { HzError } from "./errors.js";
+export type { HzErrorCode, HzErrorDetails } from "./errors.js";
+export type { ReturnsHistory } from "./history.js";
+export { MAX_HISTORY_CELLS } from "./history.js";
+export { init } from "./wasm.js";
+export type { WasmSource } from "./wasm.js";

@@ -1,0 +1,525 @@
+// The Portfolio facade: synchronous bookkeeping in TypeScript, maths in the wasm engine.
+import { fail, HzError } from "./errors.js";
+import { historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import * as check from "./validate.js";
+import { withEngine } from "./wasm.js";
+
+/** The side of a binary contract held. A share pays 1 if its side wins, else 0. */
+export type Side = "yes" | "no";
+
+/** What `addPosition` takes. Prices are per share of the side held (a NO position carries the NO price). */
+export interface PositionInput {
+  /** Non-empty market id. */
+  marketId: string;
+  /** `"yes"` or `"no"` (case-insensitive). */
+  side: Side;
+  /** Number of shares, ≥ 0. */
+  size: number;
+  /** Average price paid per share, in [0, 1]. */
+  entryPrice: number;
+  /** Current price per share of the held side, in [0, 1]; defaults to `entryPrice`. */
+  currentPrice?: number;
+}
+
+/** A position as reported by `positions()`, with derived values. */
+export interface Position {
+  readonly marketId: string;
+  readonly side: Side;
+  readonly size: number;
+  readonly entryPrice: number;
+  readonly currentPrice: number;
+  /** size × currentPrice */
+  readonly value: number;
+  /** size × entryPrice */
+  readonly cost: number;
+  /** value − cost */
+  readonly pnl: number;
+  /** pnl / cost (0 when cost is 0) */
+  readonly pnlPct: number;
+}
+
+/** Options of `new Portfolio`. */
+export interface PortfolioOptions {
+  /** A label shown by `summary()`. Default `"portfolio"`. */
+  name?: string;
+  /** Capital the weights are measured against (> 0). Default: the total value of the positions. */
+  capital?: number;
+}
+
+/** Weights keyed by marketId (fractions of capital). */
+export type Weights = Record<string, number>;
+
+/** Options of `optimizeKelly`. */
+export interface KellyOptions {
+  /** YES probabilities of held markets (held markets absent here get weight 0). Required. */
+  probs: Record<string, number>;
+  /** Cap on the sum of fractions; larger totals are scaled down proportionally. Default 1. */
+  maxTotal?: number;
+  /** Fractional Kelly multiplier (e.g. 0.5 = half Kelly). Default 1. */
+  fraction?: number;
+  /**
+   * `"independent"` (default): the closed form per market. `"joint"`: maximise expected log growth
+   * over joint outcomes (exact enumeration up to 16 markets, Monte Carlo beyond or when correlated).
+   */
+  method?: "independent" | "joint";
+  /** Joint method only: held-side price changes used to correlate outcomes (see `metrics`). */
+  returnsHistory?: ReturnsHistory;
+  /** Joint method only: Monte Carlo scenarios when enumeration is not used. Default 100 000. */
+  nSimulations?: number;
+  /** Joint method only: seed of the Monte Carlo scenarios. Default 42. */
+  seed?: number;
+}
+
+/** Options of `optimizeRiskParity`. */
+export interface RiskParityOptions {
+  /** `"inverse-vol"` (default; w ∝ 1/σ) or `"erc"` (equal risk contributions, Spinu's method). */
+  method?: "inverse-vol" | "erc";
+  /** ERC only: risk budgets per market (> 0, normalised to sum 1). Default equal. */
+  budgets?: Record<string, number>;
+}
+
+/** Options of `ledoitWolf`. */
+export interface LedoitWolfOptions {
+  /** `"identity"` (default, = scikit-learn) or `"constant-correlation"` (Ledoit & Wolf 2004). */
+  target?: "identity" | "constant-correlation";
+}
+
+/** A Ledoit-Wolf shrinkage estimate. */
+export interface LedoitWolfResult {
+  /** N×N shrunk covariance (rows in the order of the history's columns). */
+  covariance: number[][];
+  /** Shrinkage intensity δ ∈ [0, 1]. */
+  shrinkage: number;
+}
+
+/** One rebalancing order. */
+export interface RebalanceOrder {
+  marketId: string;
+  /** The side the order trades: the held side, or `"yes"` for a market not yet held. */
+  side: Side;
+  /** Buy or sell shares of `side`. */
+  action: "buy" | "sell";
+  /** Number of shares, ≥ 0: |targetWeight − currentWeight| × capital / price. */
+  sizeDelta: number;
+  currentWeight: number;
+  targetWeight: number;
+  /** The price per share used for the conversion. */
+  price: number;
+}
+
+/** Options of `rebalanceOrders`. */
+export interface RebalanceOptions {
+  /** Orders whose |Δweight| ≤ threshold are omitted. Default 0. */
+  threshold?: number;
+  /** Prices of target markets that are not held (required for those), per share of `"yes"`. */
+  prices?: Record<string, number>;
+}
+
+interface Held {
+  marketId: string;
+  side: Side;
+  size: number;
+  entryPrice: number;
+  currentPrice: number;
+  /** Recorded current prices, oldest first (bounded). */
+  prices: number[];
+}
+
+/** Most price observations kept per market (oldest dropped first). */
+export const MAX_PRICE_HISTORY = 10_000;
+/** Observations needed before the recorded prices are used as a history (giving 2 returns). */
+const MIN_RECORDED_OBSERVATIONS = 3;
+
+const SHRINK_TARGETS = ["identity", "constant-correlation"] as const;
+const RP_METHODS = ["inverse-vol", "erc"] as const;
+const KELLY_METHODS = ["independent", "joint"] as const;
+
+function side(v: unknown, marketId: string): Side {
+  const s = typeof v === "string" ? v.toLowerCase() : v;
+  if (s !== "yes" && s !== "no") {
+    fail("INVALID_ARGUMENT", `market "${marketId}": side must be "yes" or "no", got ${JSON.stringify(v) ?? String(v)}`, {
+      marketId,
+      field: "side",
+    });
+  }
+  return s;
+}
+
+function equalWeights(ids: readonly string[]): Weights {
+  const out: Weights = {};
+  for (const id of ids) out[id] = 1 / ids.length;
+  return out;
+}
+
+function keyed(ids: readonly string[], values: ArrayLike<number>): Weights {
+  const out: Weights = {};
+  ids.forEach((id, i) => (out[id] = values[i]!));
+  return out;
+}
+
+/**
+ * A portfolio of binary prediction-market positions.
+ *
+ * Bookkeeping (`addPosition`, `weights`, `rebalanceOrders`, …) is synchronous; anything computed
+ * by the WebAssembly engine (optimizers, Ledoit-Wolf, metrics) returns a Promise. Every call
+ * validates its input and throws {@link HzError} without changing the portfolio.
+ *
+ * @example
+ * ```ts
+ * const p = new Portfolio({ name: "main", capital: 10_000 });
+ * p.addPosition({ marketId: "fed-cut", side: "yes", size: 400, entryPrice: 0.45, currentPrice: 0.52 });
+ * const w = await p.optimizeRiskParity();
+ * for (const o of p.rebalanceOrders(w)) console.log(o.action, o.sizeDelta, o.marketId);
+ * ```
+ */
+export class Portfolio {
+  /** Label shown by `summary()`. */
+  readonly name: string;
+  #capital: number | undefined;
+  readonly #held = new Map<string, Held>();
+
+  constructor(options: PortfolioOptions = {}) {
+    const o = check.options(options, "options");
+    if (o.name !== undefined && typeof o.name !== "string") fail("INVALID_ARGUMENT", "name must be a string", { field: "name" });
+    this.name = o.name ?? "portfolio";
+    this.#capital = o.capital === undefined ? undefined : check.positive(o.capital, "capital");
+  }
+
+  /** Capital the weights are measured against: the configured capital, else the total value. */
+  get capital(): number {
+    return this.#capital ?? this.totalValue();
+  }
+
+  /** Adds a position, or replaces the one held in the same market (its price record restarts). */
+  addPosition(pos: PositionInput): void {
+    if (typeof pos !== "object" || pos === null) fail("INVALID_ARGUMENT", "addPosition expects a position object", { field: "position" });
+    const id = check.marketId(pos.marketId);
+    const s = side(pos.side, id);
+    const size = check.size(pos.size, "size", id);
+    const entryPrice = check.price(pos.entryPrice, "entryPrice", id);
+    const currentPrice = pos.currentPrice === undefined ? entryPrice : check.price(pos.currentPrice, "currentPrice", id);
+    this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, prices: [currentPrice] });
+  }
+
+  /** Sets the current price (of the held side) and records it as a new observation. */
+  updatePrice(marketId: string, price: number): void {
+    const h = this.#get(marketId);
+    const p = check.price(price, "price", h.marketId);
+    h.currentPrice = p;
+    h.prices.push(p);
+    if (h.prices.length > MAX_PRICE_HISTORY) h.prices.splice(0, h.prices.length - MAX_PRICE_HISTORY);
+  }
+
+  /** Removes a held position. */
+  removePosition(marketId: string): void {
+    this.#get(marketId);
+    this.#held.delete(marketId);
+  }
+
+  /** Snapshots of the positions, in insertion order (the column order of histories). */
+  positions(): Position[] {
+    return [...this.#held.values()].map((h) => {
+      const value = h.size * h.currentPrice;
+      const cost = h.size * h.entryPrice;
+      const pnl = value - cost;
+      return {
+        marketId: h.marketId,
+        side: h.side,
+        size: h.size,
+        entryPrice: h.entryPrice,
+        currentPrice: h.currentPrice,
+        value,
+        cost,
+        pnl,
+        pnlPct: cost === 0 ? 0 : pnl / cost,
+      };
+    });
+  }
+
+  /** Market ids in `positions()` order. */
+  marketIds(): string[] {
+    return [...this.#held.keys()];
+  }
+
+  /** Recorded price observations of a held market (oldest first; a copy). */
+  priceHistory(marketId: string): number[] {
+    return [...this.#get(marketId).prices];
+  }
+
+  /** value / capital per market (0 for all when capital is 0). */
+  weights(): Weights {
+    const capital = this.capital;
+    const out: Weights = {};
+    for (const h of this.#held.values()) out[h.marketId] = capital > 0 ? (h.size * h.currentPrice) / capital : 0;
+    return out;
+  }
+
+  /** Σ size × currentPrice. */
+  totalValue(): number {
+    let v = 0;
+    for (const h of this.#held.values()) v += h.size * h.currentPrice;
+    return v;
+  }
+
+  /** Σ size × entryPrice. */
+  totalCost(): number {
+    let c = 0;
+    for (const h of this.#held.values()) c += h.size * h.entryPrice;
+    return c;
+  }
+
+  /** Unrealised P&L against cost basis: totalValue − totalCost. */
+  pnl(): number {
+    return this.totalValue() - this.totalCost();
+  }
+
+  /** pnl / totalCost (0 when nothing was paid). */
+  pnlPct(): number {
+    const cost = this.totalCost();
+    return cost === 0 ? 0 : this.pnl() / cost;
+  }
+
+  /** Herfindahl-Hirschman index Σ s² of value shares s = value / Σ value (1/N when equal; 0 when empty or worthless). */
+  concentration(): number {
+    const total = this.totalValue();
+    if (total <= 0) return 0;
+    let hhi = 0;
+    for (const h of this.#held.values()) {
+      const s = (h.size * h.currentPrice) / total;
+      hhi += s * s;
+    }
+    return hhi;
+  }
+
+  /** A readable table of the positions and totals. */
+  summary(): string {
+    const rows = this.positions();
+    const w = this.weights();
+    const f = (x: number, d = 2) => x.toFixed(d);
+    const header = ["market", "side", "size", "entry", "price", "value", "pnl", "pnl%", "weight"];
+    const body = rows.map((r) => [
+      r.marketId,
+      r.side,
+      f(r.size, 2),
+      f(r.entryPrice, 4),
+      f(r.currentPrice, 4),
+      f(r.value),
+      f(r.pnl),
+      f(r.pnlPct * 100, 2) + "%",
+      f(w[r.marketId]! * 100, 2) + "%",
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    return [
+      `Portfolio "${this.name}": ${rows.length} position${rows.length === 1 ? "" : "s"}, capital ${f(this.capital)}`,
+      line(header),
+      ...body.map(line),
+      `total value ${f(this.totalValue())}  cost ${f(this.totalCost())}  pnl ${f(this.pnl())} (${f(this.pnlPct() * 100)}%)  HHI ${f(this.concentration(), 4)}`,
+    ].join("\n");
+  }
+
+  /** True when some market's |target − current weight| exceeds `threshold` (default 0). */
+  needsRebalance(target: Weights, threshold = 0): boolean {
+    const t = this.#target(target);
+    const th = check.nonNegative(threshold, "threshold");
+    const current = this.weights();
+    const ids = new Set([...Object.keys(current), ...t.keys()]);
+    for (const id of ids) if (Math.abs((t.get(id) ?? 0) - (current[id] ?? 0)) > th) return true;
+    return false;
+  }
+
+  /**
+   * Orders that move the current weights to `target`: for each market in current ∪ target,
+   * sizeDelta = |target − current| × capital / price. Markets absent from `target` are sold out.
+   */
+  rebalanceOrders(target: Weights, options: RebalanceOptions = {}): RebalanceOrder[] {
+    const t = this.#target(target);
+    const o = check.options(options, "options");
+    const th = check.nonNegative(o.threshold ?? 0, "threshold");
+    const prices = o.prices === undefined ? {} : check.plainObject(o.prices, "prices");
+    const capital = this.capital;
+    const current = this.weights();
+    const orders: RebalanceOrder[] = [];
+    const ids = [...this.#held.keys(), ...[...t.keys()].filter((id) => !this.#held.has(id))];
+    for (const id of ids) {
+      const h = this.#held.get(id);
+      const cw = current[id] ?? 0;
+      const tw = t.get(id) ?? 0;
+      const dw = tw - cw;
+      let price: number;
+      if (h) price = h.currentPrice;
+      else if (Object.prototype.hasOwnProperty.call(prices, id)) price = check.price(prices[id], "prices", id);
+      else fail("UNKNOWN_MARKET", `target market "${id}" is not held: pass its price in options.prices["${id}"]`, { marketId: id, field: "prices" });
+      if (Math.abs(dw) <= th || dw === 0) continue;
+      if (price <= 0) fail("INVALID_PRICE", `market "${id}": price is 0, cannot convert a weight into shares`, { marketId: id, field: "price" });
+      orders.push({
+        marketId: id,
+        side: h?.side ?? "yes",
+        action: dw > 0 ? "buy" : "sell",
+        sizeDelta: (Math.abs(dw) * capital) / price,
+        currentWeight: cw,
+        targetWeight: tw,
+        price,
+      });
+    }
+    return orders;
+  }
+
+  /** Equal weights 1/N over the held markets. */
+  async optimizeEqualWeight(): Promise<Weights> {
+    return equalWeights(this.marketIds());
+  }
+
+  /**
+   * Kelly fractions for binary contracts. YES at price P with YES probability q: f = (q − P)/(1 − P);
+   * NO at NO price Pn: f = ((1 − q) − Pn)/(1 − Pn). Negative → 0, × fraction, scaled so Σf ≤ maxTotal.
+   */
+  async optimizeKelly(options: KellyOptions): Promise<Weights> {
+    const o = check.options(options, "options");
+    if (o.probs === undefined) fail("INVALID_ARGUMENT", "optimizeKelly needs options.probs (YES probabilities keyed by marketId)", { field: "probs" });
+    const probs = check.plainObject(o.probs, "probs");
+    const maxTotal = check.positive(o.maxTotal ?? 1, "maxTotal");
+    const fraction = check.positive(o.fraction ?? 1, "fraction");
+    const method = check.oneOf(o.method ?? "independent", KELLY_METHODS, "method");
+    const nSim = check.integerInRange(o.nSimulations ?? 100_000, "nSimulations", 1, MAX_KELLY_SCENARIOS, "LIMIT_EXCEEDED");
+    const seed = check.integerInRange(o.seed ?? 42, "seed", 0, Number.MAX_SAFE_INTEGER);
+    const ids: string[] = [];
+    const heldProbs: number[] = [];
+    const heldPrices: number[] = [];
+    for (const [id, q] of Object.entries(probs)) {
+      const h = this.#held.get(id);
+      if (!h) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held`, { marketId: id, field: "probs" });
+      const yes = check.probability(q, "probs", id);
+      ids.push(id);
+      heldProbs.push(h.side === "yes" ? yes : 1 - yes);
+      heldPrices.push(h.currentPrice);
+    }
+    const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
+    const out: Weights = {};
+    for (const id of this.#held.keys()) out[id] = 0;
+    if (ids.length === 0) return out;
+    const f = await withEngine((e) => {
+      if (method === "independent") return e.kellyIndependent(new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
+      const corr = history ? e.historyCorrelation(history.data, history.rows, history.cols) : undefined;
+      const n = ids.length;
+      const c = corr ? corr.subarray(1 + n * n) : new Float64Array(0);
+      return e.kellyJoint(new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, c, nSim, seed);
+    });
+    ids.forEach((id, i) => (out[id] = f[i]!));
+    return out;
+  }
+
+  /**
+   * Risk parity on the Ledoit-Wolf covariance of the history (argument, else the recorded prices).
+   * Default inverse volatility; `method: "erc"` gives equal (or budgeted) risk contributions.
+   * Without a usable history: equal weight.
+   */
+  async optimizeRiskParity(returnsHistory?: ReturnsHistory, options: RiskParityOptions = {}): Promise<Weights> {
+    const o = check.options(options, "options");
+    const method = check.oneOf(o.method ?? "inverse-vol", RP_METHODS, "method");
+    const ids = this.marketIds();
+    let budgets = new Float64Array(0);
+    if (o.budgets !== undefined) {
+      if (method !== "erc") fail("INVALID_ARGUMENT", `budgets apply to method "erc" only`, { field: "budgets" });
+      const b = check.plainObject(o.budgets, "budgets");
+      for (const id of Object.keys(b)) if (!this.#held.has(id)) fail("UNKNOWN_MARKET", `budgets: market "${id}" is not held`, { marketId: id, field: "budgets" });
+      budgets = new Float64Array(ids.map((id) => check.positive(b[id], `budgets["${id}"]`)));
+    }
+    const h = this.#history(returnsHistory, ids);
+    if (ids.length === 0) return {};
+    if (!h) return equalWeights(ids);
+    const w = await withEngine((e) => e.riskParity(h.data, h.rows, h.cols, method === "erc" ? 1 : 0, budgets));
+    return keyed(ids, w);
+  }
+
+  /**
+   * Long-only minimum variance (exact active set) on the Ledoit-Wolf covariance of the history
+   * (argument, else the recorded prices). Without a usable history: equal weight.
+   */
+  async optimizeMinVariance(returnsHistory?: ReturnsHistory): Promise<Weights> {
+    const ids = this.marketIds();
+    const h = this.#history(returnsHistory, ids);
+    if (ids.length === 0) return {};
+    if (!h) return equalWeights(ids);
+    const w = await withEngine((e) => e.minVariance(h.data, h.rows, h.cols));
+    return keyed(ids, w);
+  }
+
+  /** Ledoit-Wolf shrinkage covariance of a history whose columns are the held positions. */
+  async ledoitWolf(returnsHistory: ReturnsHistory, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
+    if (returnsHistory === undefined) fail("INVALID_HISTORY", "ledoitWolf needs a returnsHistory", { field: "returnsHistory" });
+    return ledoitWolfOf(historyMatrix(returnsHistory, this.marketIds()), options);
+  }
+
+  /**
+   * The history the engine uses: the argument when given, else the recorded prices
+   * (the last m observations of every market, m = the shortest record, returns = Δp) when m ≥ 3.
+   * @internal
+   */
+  #history(returnsHistory: ReturnsHistory | undefined, ids: readonly string[]): HistoryMatrix | undefined {
+    if (returnsHistory !== undefined) return historyMatrix(returnsHistory, ids);
+    if (ids.length === 0) return undefined;
+    const records = ids.map((id) => this.#get(id).prices);
+    const m = Math.min(...records.map((r) => r.length));
+    if (m < MIN_RECORDED_OBSERVATIONS) return undefined;
+    const n = ids.length;
+    const data = new Float64Array((m - 1) * n);
+    records.forEach((r, j) => {
+      const off = r.length - m;
+      for (let t = 1; t < m; t++) data[(t - 1) * n + j] = r[off + t]! - r[off + t - 1]!;
+    });
+    return { data, rows: m - 1, cols: n };
+  }
+
+  /** The history `metrics()` and the optimizers would use with no argument (null when too short). */
+  recordedReturns(): number[][] | null {
+    const h = this.#history(undefined, this.marketIds());
+    if (!h) return null;
+    const rows: number[][] = [];
+    for (let t = 0; t < h.rows; t++) rows.push(Array.from(h.data.subarray(t * h.cols, (t + 1) * h.cols)));
+    return rows;
+  }
+
+  #get(marketId: string): Held {
+    const id = check.marketId(marketId);
+    const h = this.#held.get(id);
+    if (!h) fail("UNKNOWN_MARKET", `market "${id}" is not held`, { marketId: id, field: "marketId" });
+    return h;
+  }
+
+  #target(target: Weights): Map<string, number> {
+    const t = check.plainObject(target, "target");
+    const out = new Map<string, number>();
+    for (const [id, w] of Object.entries(t)) {
+      check.marketId(id, "target key");
+      out.set(id, check.nonNegative(w, "target weight", id));
+    }
+    return out;
+  }
+}
+
+/** Most Monte Carlo scenarios accepted by joint Kelly. */
+export const MAX_KELLY_SCENARIOS = 2_000_000;
+
+async function ledoitWolfOf(h: HistoryMatrix, options: LedoitWolfOptions): Promise<LedoitWolfResult> {
+  const o = check.options(options, "options");
+  const target = check.oneOf(o.target ?? "identity", SHRINK_TARGETS, "target");
+  if (h.cols === 0) return { covariance: [], shrinkage: 0 };
+  const out = await withEngine((e) => e.ledoitWolf(h.data, h.rows, h.cols, target === "identity" ? 0 : 1));
+  return { covariance: toRows(out, h.cols), shrinkage: out[h.cols * h.cols]! };
+}
+
+/**
+ * Ledoit-Wolf shrinkage covariance of a T×N history (rows = time steps).
+ * `target: "identity"` reproduces scikit-learn's `ledoit_wolf`; `"constant-correlation"` is
+ * Ledoit & Wolf (2004). Both centre the data and use divisor T.
+ */
+export async function ledoitWolf(returnsHistory: ReadonlyArray<ArrayLike<number>>, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
+  if (!Array.isArray(returnsHistory)) fail("INVALID_HISTORY", "ledoitWolf expects rows of numbers (T × N)", { field: "returnsHistory" });
+  const first = returnsHistory[0];
+  const n = first && typeof first === "object" ? first.length : 0;
+  const ids = Array.from({ length: n }, (_, j) => `column ${j}`);
+  return ledoitWolfOf(historyMatrix(returnsHistory, ids), options);
+}
+
+export { HzError };

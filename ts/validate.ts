@@ -1,0 +1,89 @@
+// Argument checks shared by the facade. Each throws HzError naming the market and field.
+import { fail, type HzErrorCode } from "./errors.js";
+
+/** Describes where a value came from, for messages: `market "fed-cut" field currentPrice`. */
+function where(field: string, marketId?: string): string {
+  return marketId === undefined ? field : `market "${marketId}": ${field}`;
+}
+
+function show(v: unknown): string {
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  if (typeof v === "bigint") return `${v}n`;
+  return typeof v;
+}
+
+export function finiteNumber(v: unknown, field: string, code: HzErrorCode, marketId?: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    fail(code, `${where(field, marketId)} must be a finite number, got ${show(v)}`, { marketId, field });
+  }
+  return v === 0 ? 0 : v; // normalise −0
+}
+
+export function price(v: unknown, field: string, marketId?: string): number {
+  const p = finiteNumber(v, field, "INVALID_PRICE", marketId);
+  if (p < 0 || p > 1) fail("INVALID_PRICE", `${where(field, marketId)} must be in [0, 1], got ${show(v)}`, { marketId, field });
+  return p;
+}
+
+export function probability(v: unknown, field: string, marketId?: string): number {
+  const p = finiteNumber(v, field, "INVALID_PROBABILITY", marketId);
+  if (p < 0 || p > 1) fail("INVALID_PROBABILITY", `${where(field, marketId)} must be in [0, 1], got ${show(v)}`, { marketId, field });
+  return p;
+}
+
+export function size(v: unknown, field: string, marketId?: string): number {
+  const s = finiteNumber(v, field, "INVALID_SIZE", marketId);
+  if (s < 0) fail("INVALID_SIZE", `${where(field, marketId)} must be ≥ 0, got ${show(v)}`, { marketId, field });
+  return s;
+}
+
+export function positive(v: unknown, field: string): number {
+  const x = finiteNumber(v, field, "INVALID_ARGUMENT");
+  if (x <= 0) fail("INVALID_ARGUMENT", `${field} must be > 0, got ${show(v)}`, { field });
+  return x;
+}
+
+export function nonNegative(v: unknown, field: string, marketId?: string): number {
+  const x = finiteNumber(v, field, "INVALID_ARGUMENT", marketId);
+  if (x < 0) fail("INVALID_ARGUMENT", `${where(field, marketId)} must be ≥ 0, got ${show(v)}`, { marketId, field });
+  return x;
+}
+
+export function marketId(v: unknown, field = "marketId"): string {
+  if (typeof v !== "string" || v.length === 0) {
+    fail("INVALID_ARGUMENT", `${field} must be a non-empty string, got ${show(v)}`, { field });
+  }
+  return v;
+}
+
+export function plainObject(v: unknown, field: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    fail("INVALID_ARGUMENT", `${field} must be an object keyed by marketId, got ${Array.isArray(v) ? "an array" : show(v)}`, { field });
+  }
+  return v as Record<string, unknown>;
+}
+
+export function options<T extends object>(v: T | undefined, field: string): Partial<T> {
+  if (v === undefined) return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    fail("INVALID_ARGUMENT", `${field} must be an options object, got ${show(v)}`, { field });
+  }
+  return v;
+}
+
+export function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    fail("INVALID_ARGUMENT", `${field} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${show(v)}`, { field });
+  }
+  return v as T;
+}
+
+export function integerInRange(v: unknown, field: string, min: number, max: number, code: HzErrorCode = "INVALID_ARGUMENT"): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    fail("INVALID_ARGUMENT", `${field} must be an integer ≥ ${min}, got ${show(v)}`, { field });
+  }
+  if (v > max) fail(code, `${field} must be ≤ ${max}, got ${show(v)}`, { field });
+  return v;
+}
