@@ -97,3 +97,21 @@ export function toRows(flat: ArrayLike<number>, n: number, offset = 0): number[]
   for (let i = 0; i < n; i++) out.push(Array.from({ length: n }, (_, j) => flat[offset + i * n + j]!));
   return out;
 }
+
+/**
+ * The history of the markets `ids` (a subset of the held `allIds`, in any order): row form is
+ * validated against every held market (its columns are in positions() order) and then narrowed;
+ * record form only needs the series of `ids`.
+ */
+export function historyFor(h: ReturnsHistory, allIds: readonly string[], ids: readonly string[]): HistoryMatrix {
+  if (!Array.isArray(h)) return historyMatrix(h, ids);
+  const full = historyMatrix(h, allIds);
+  if (ids.length === allIds.length && ids.every((id, j) => id === allIds[j])) return full;
+  const col = new Map(allIds.map((id, j) => [id, j]));
+  const cols = ids.length;
+  const data = new Float64Array(full.rows * cols);
+  for (let t = 0; t < full.rows; t++) {
+    ids.forEach((id, j) => (data[t * cols + j] = full.data[t * full.cols + col.get(id)!]!));
+  }
+  return { data, rows: full.rows, cols };
+}

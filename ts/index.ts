@@ -17,6 +17,9 @@ export type {
   RebalanceOptions,
 } from "./portfolio.js";
 export { HzError } from "./errors.js";
+export { predictionGreeks, MAX_SIMULATIONS, HISTOGRAM_BINS } from "./metrics.js";
+export type { MetricsOptions, PortfolioMetrics, PredictionGreeks, GreeksInput } from "./metrics.js";
+export type { LongOperationOptions } from "./simulation.js";
 export type { HzErrorCode, HzErrorDetails } from "./errors.js";
 export type { ReturnsHistory } from "./history.js";
 export { MAX_HISTORY_CELLS } from "./history.js";

@@ -1,6 +1,8 @@
 // The Portfolio facade: synchronous bookkeeping in TypeScript, maths in the wasm engine.
 import { fail, HzError } from "./errors.js";
-import { historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import { historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import { computeMetrics, type MetricsOptions, type PortfolioMetrics, type SimulationRunner } from "./metrics.js";
+import { simulateInline } from "./simulation.js";
 import * as check from "./validate.js";
 import { withEngine } from "./wasm.js";
 
@@ -176,6 +178,7 @@ export class Portfolio {
   /** Label shown by `summary()`. */
   readonly name: string;
   #capital: number | undefined;
+  #runner: SimulationRunner = simulateInline;
   readonly #held = new Map<string, Held>();
 
   constructor(options: PortfolioOptions = {}) {
@@ -445,6 +448,28 @@ export class Portfolio {
     return keyed(ids, w);
   }
 
+  /**
+   * Risk metrics: Monte Carlo P&L at resolution (VaR/CVaR at 95% and 99%, win probability, expected
+   * P&L, histogram), per-position Greeks, and the correlation used. Outcomes are independent unless a
+   * history (argument, else the recorded prices once they are long enough) or a `correlation` is
+   * available, in which case they are drawn through a Gaussian copula. Same seed → identical result.
+   */
+  async metrics(options: MetricsOptions = {}): Promise<PortfolioMetrics> {
+    const o = check.options(options, "options");
+    return computeMetrics(
+      {
+        positions: this.positions(),
+        totalValue: this.totalValue(),
+        totalPnl: this.pnl(),
+        totalPnlPct: this.pnlPct(),
+        concentration: this.concentration(),
+        history: (ids) => this.#history(o.returnsHistory, ids),
+      },
+      options,
+      this.#runner,
+    );
+  }
+
   /** Ledoit-Wolf shrinkage covariance of a history whose columns are the held positions. */
   async ledoitWolf(returnsHistory: ReturnsHistory, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
     if (returnsHistory === undefined) fail("INVALID_HISTORY", "ledoitWolf needs a returnsHistory", { field: "returnsHistory" });
@@ -457,7 +482,7 @@ export class Portfolio {
    * @internal
    */
   #history(returnsHistory: ReturnsHistory | undefined, ids: readonly string[]): HistoryMatrix | undefined {
-    if (returnsHistory !== undefined) return historyMatrix(returnsHistory, ids);
+    if (returnsHistory !== undefined) return historyFor(returnsHistory, this.marketIds(), ids);
     if (ids.length === 0) return undefined;
     const records = ids.map((id) => this.#get(id).prices);
     const m = Math.min(...records.map((r) => r.length));

@@ -244,11 +244,11 @@ impl Simulation {
     }
 }
 
-/// Risk statistics of scenario P&L (sorted in place — pass a buffer you no longer need).
+/// Risk statistics of scenario P&L (the values are moved into wasm memory once and sorted there).
 /// Returns `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges(bins+1)…, counts(bins)…]`.
 #[wasm_bindgen(js_name = summarizePnl)]
-pub fn summarize_pnl(pnl: &mut [f64], bins: usize) -> Vec<f64> {
-    let s = montecarlo::summarize(pnl, bins);
+pub fn summarize_pnl(mut pnl: Vec<f64>, bins: usize) -> Vec<f64> {
+    let s = montecarlo::summarize(&mut pnl, bins);
     let mut out = vec![
         s.expected_pnl, s.var95, s.cvar95, s.var99, s.cvar99, s.win_probability, s.max_loss, s.max_gain,
     ];

@@ -1,0 +1,250 @@
+// Portfolio risk metrics: Monte Carlo P&L distribution, Greeks, correlation.
+import { fail } from "./errors.js";
+import { toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import { simulateInline, summarize, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationOutput, type SimulationJob } from "./simulation.js";
+import * as check from "./validate.js";
+import { callEngine, wasm } from "./wasm.js";
+import type { Position, Side } from "./portfolio.js";
+
+/** Largest `nSimulations` accepted by `metrics()`. */
+export const MAX_SIMULATIONS = 10_000_000;
+/** Bins of `pnlHistogram`. */
+export const HISTOGRAM_BINS = 50;
+
+/** Greeks of a position (per-share Greeks × size). */
+export interface PredictionGreeks {
+  /** ∂value/∂S of the latent S (S = 1 now). */
+  delta: number;
+  /** ∂²value/∂S². */
+  gamma: number;
+  /** Value change per hour of time decay. */
+  theta: number;
+  /** ∂value/∂σ per 1.00 of volatility. */
+  vega: number;
+}
+
+/** Options of `metrics()`. */
+export interface MetricsOptions extends LongOperationOptions {
+  /** Monte Carlo scenarios, an integer in [1, MAX_SIMULATIONS]. Default 10 000. */
+  nSimulations?: number;
+  /** Integer seed in [0, 2^53 − 1]. Default: drawn at random and returned as `seed`. */
+  seed?: number;
+  /** Hours to resolution for the Greeks (≥ 0). Default 24. */
+  tHours?: number;
+  /** Annualised volatility of the latent variable for the Greeks (> 0). Default 0.2. */
+  vol?: number;
+  /** Held-side price changes that correlate outcomes (else the recorded prices, if long enough). */
+  returnsHistory?: ReturnsHistory;
+  /** YES probabilities by market (default: the current prices). */
+  probs?: Record<string, number>;
+  /** N×N correlation between positions' held sides (positions() order); wins over any history. */
+  correlation?: ReadonlyArray<ArrayLike<number>>;
+}
+
+/** What `metrics()` returns. Money in the contracts' currency; positive VaR/CVaR/maxLoss = loss. */
+export interface PortfolioMetrics {
+  numPositions: number;
+  totalValue: number;
+  /** Σ (value − cost). */
+  totalPnl: number;
+  totalPnlPct: number;
+  /** HHI of value shares. */
+  concentration: number;
+  /** Mean scenario P&L at resolution, against cost basis. */
+  expectedPnl: number;
+  var95: number;
+  cvar95: number;
+  var99: number;
+  cvar99: number;
+  /** Share of scenarios with P&L > 0. */
+  winProbability: number;
+  /** −(worst scenario P&L). */
+  maxLoss: number;
+  /** Best scenario P&L. */
+  maxGain: number;
+  greeks: Record<string, PredictionGreeks>;
+  /** Correlation used by the copula (rows = `correlationMarkets`), or null when outcomes are independent. */
+  correlationMatrix: number[][] | null;
+  /** Ledoit-Wolf covariance of the history (rows = `correlationMarkets`), or null without a history. */
+  covarianceMatrix: number[][] | null;
+  /** Markets of the matrix rows: the positions with size > 0, in positions() order. */
+  correlationMarkets: string[];
+  /** Ledoit-Wolf shrinkage intensity of the history (0 when no history was used). */
+  shrinkageIntensity: number;
+  /** True when the given correlation was not positive semi-definite and was repaired. */
+  correlationRepaired: boolean;
+  /** Scenario P&L histogram: `edges` has one more entry than `counts`. */
+  pnlHistogram: { edges: number[]; counts: number[] };
+  /** The seed used (pass it back to reproduce the run). */
+  seed: number;
+  nSimulations: number;
+  tHours: number;
+  vol: number;
+}
+
+/** What `metrics()` needs from a portfolio. @internal */
+export interface MetricsInput {
+  positions: Position[];
+  totalValue: number;
+  totalPnl: number;
+  totalPnlPct: number;
+  concentration: number;
+  /** History restricted to the given markets (argument or recorded), or undefined. */
+  history: (ids: readonly string[]) => HistoryMatrix | undefined;
+}
+
+/** Something that runs simulations: inline by default, a worker pool in the worker runtime. @internal */
+export type SimulationRunner = (job: SimulationJob, control: LongOperationOptions) => Promise<SimulationOutput>;
+
+/** A uniformly random integer seed in [0, 2^53). */
+export function randomSeed(): number {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (words[0]! & 0x1fffff) * 2 ** 32 + words[1]!;
+}
+
+function isYes(side: Side): number {
+  return side === "yes" ? 1 : 0;
+}
+
+/** Computes the metrics of a portfolio snapshot. @internal */
+export async function computeMetrics(input: MetricsInput, options: MetricsOptions, run: SimulationRunner = simulateInline): Promise<PortfolioMetrics> {
+  const o = check.options(options, "options");
+  const nSimulations = check.integerInRange(o.nSimulations ?? 10_000, "nSimulations", 1, MAX_SIMULATIONS, "LIMIT_EXCEEDED");
+  const seed = o.seed === undefined ? randomSeed() : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
+  const tHours = check.nonNegative(o.tHours ?? 24, "tHours");
+  const vol = check.positive(o.vol ?? 0.2, "vol");
+  if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
+    fail("INVALID_ARGUMENT", "signal must be an AbortSignal", { field: "signal" });
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") fail("INVALID_ARGUMENT", "onProgress must be a function", { field: "onProgress" });
+  throwIfAborted(o.signal);
+
+  const positions = input.positions;
+  const index = new Map(positions.map((p, i) => [p.marketId, i]));
+  const winProbs = positions.map((p) => p.currentPrice);
+  if (o.probs !== undefined) {
+    const probs = check.plainObject(o.probs, "probs");
+    for (const [id, q] of Object.entries(probs)) {
+      const i = index.get(id);
+      if (i === undefined) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held`, { marketId: id, field: "probs" });
+      const yes = check.probability(q, "probs", id);
+      winProbs[i] = positions[i]!.side === "yes" ? yes : 1 - yes;
+    }
+  }
+  const active = positions.flatMap((p, i) => (p.size > 0 ? [i] : []));
+  const activeIds = active.map((i) => positions[i]!.marketId);
+  const n = active.length;
+
+  let correlation: Float64Array | undefined;
+  if (o.correlation !== undefined) {
+    const c = o.correlation;
+    if (!Array.isArray(c) || c.length !== positions.length) {
+      fail("INVALID_ARGUMENT", `correlation must be a ${positions.length}×${positions.length} matrix (positions() order)`, { field: "correlation" });
+    }
+    const full = positions.length;
+    c.forEach((row: ArrayLike<number>, i: number) => {
+      if (row === null || typeof row !== "object" || row.length !== full) {
+        fail("INVALID_ARGUMENT", `correlation row ${i} must have ${full} entries`, { field: "correlation" });
+      }
+      for (let j = 0; j < full; j++) {
+        const v = row[j];
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          fail("INVALID_ARGUMENT", `correlation[${i}][${j}] (markets "${positions[i]!.marketId}", "${positions[j]!.marketId}") must be a finite number, got ${String(v)}`, { field: "correlation" });
+        }
+      }
+    });
+    correlation = new Float64Array(n * n);
+    active.forEach((i, a) => active.forEach((j, b) => (correlation![a * n + b] = (c[i] as ArrayLike<number>)[j]!)));
+  }
+  const history = o.correlation === undefined || o.returnsHistory !== undefined ? input.history(activeIds) : undefined;
+
+  const e = await wasm();
+  // Greeks of every position (zero-size ones are simply zero).
+  const greeksFlat = callEngine(e, (x) =>
+    x.predictionGreeksBatch(
+      new Float64Array(positions.map((p) => p.currentPrice)),
+      new Float64Array(positions.map((p) => p.size)),
+      new Uint8Array(positions.map((p) => isYes(p.side))),
+      tHours,
+      vol,
+    ),
+  );
+  const greeks: Record<string, PredictionGreeks> = {};
+  positions.forEach((p, i) => {
+    greeks[p.marketId] = { delta: greeksFlat[4 * i]!, gamma: greeksFlat[4 * i + 1]!, theta: greeksFlat[4 * i + 2]!, vega: greeksFlat[4 * i + 3]! };
+  });
+
+  let covarianceMatrix: number[][] | null = null;
+  let shrinkageIntensity = 0;
+  if (history && n > 0) {
+    const out = callEngine(e, (x) => x.historyCorrelation(history.data, history.rows, history.cols));
+    shrinkageIntensity = out[0]!;
+    covarianceMatrix = toRows(out, n, 1);
+    correlation ??= out.slice(1 + n * n);
+  }
+
+  const base = {
+    numPositions: positions.length,
+    totalValue: input.totalValue,
+    totalPnl: input.totalPnl,
+    totalPnlPct: input.totalPnlPct,
+    concentration: input.concentration,
+    greeks,
+    correlationMatrix: correlation && n > 0 ? toRows(correlation, n) : null,
+    covarianceMatrix,
+    correlationMarkets: activeIds,
+    shrinkageIntensity,
+    seed,
+    nSimulations,
+    tHours,
+    vol,
+  };
+  if (n === 0) {
+    o.onProgress?.(nSimulations, nSimulations);
+    const zeros: PnlStats = { expectedPnl: 0, var95: 0, cvar95: 0, var99: 0, cvar99: 0, winProbability: 0, maxLoss: 0, maxGain: 0, pnlHistogram: { edges: [], counts: [] } };
+    return { ...base, ...zeros, correlationRepaired: false };
+  }
+  const job: SimulationJob = {
+    sizes: new Float64Array(active.map((i) => positions[i]!.size)),
+    entryPrices: new Float64Array(active.map((i) => positions[i]!.entryPrice)),
+    winProbs: new Float64Array(active.map((i) => winProbs[i]!)),
+    correlation: correlation ?? new Float64Array(0),
+    seed,
+    nSimulations,
+  };
+  const sim = await run(job, { signal: o.signal, onProgress: o.onProgress });
+  const stats = summarize(e, sim.pnl, HISTOGRAM_BINS);
+  return { ...base, ...stats, correlationRepaired: sim.correlationRepaired };
+}
+
+/** Options of {@link predictionGreeks}. */
+export interface GreeksInput {
+  /** Price per share of the held side, in [0, 1]. */
+  price: number;
+  /** Shares held (≥ 0). Default 1. */
+  size?: number;
+  /** Held side. Default `"yes"`. */
+  side?: Side;
+  /** Hours to resolution (≥ 0). Default 24. */
+  tHours?: number;
+  /** Annualised volatility (> 0). Default 0.2. */
+  vol?: number;
+}
+
+/**
+ * Greeks of one binary contract position, modelled as a zero-rate cash-or-nothing digital on a
+ * latent S = 1 with τ = tHours / 8760 and d2 = Φ⁻¹(YES price). NO positions get the negated YES Greeks.
+ */
+export async function predictionGreeks(input: GreeksInput): Promise<PredictionGreeks> {
+  if (typeof input !== "object" || input === null) fail("INVALID_ARGUMENT", "predictionGreeks expects an options object", { field: "input" });
+  const price = check.price(input.price, "price");
+  const size = check.size(input.size ?? 1, "size");
+  const sideRaw = typeof input.side === "string" ? input.side.toLowerCase() : input.side ?? "yes";
+  if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${String(input.side)}`, { field: "side" });
+  const tHours = check.nonNegative(input.tHours ?? 24, "tHours");
+  const vol = check.positive(input.vol ?? 0.2, "vol");
+  const e = await wasm();
+  const g = callEngine(e, (x) => x.predictionGreeks(price, size, sideRaw === "yes", tHours, vol));
+  return { delta: g[0]!, gamma: g[1]!, theta: g[2]!, vega: g[3]! };
+}

@@ -1,0 +1,111 @@
+// Running Monte Carlo blocks. Scenarios are cut into fixed blocks (BLOCK_SIZE, set by the engine),
+// each with its own seeded random stream, so the P&L of every scenario — and therefore every
+// statistic — is the same whoever computes which block. This module runs them on the current
+// thread in chunks (so V8 tiers the wasm up, progress is reported and aborts are honoured).
+import { fail } from "./errors.js";
+import { callEngine, wasm, type WasmEngine } from "./wasm.js";
+
+/** Inputs of one Monte Carlo run (positions with size 0 already removed). */
+export interface SimulationJob {
+  sizes: Float64Array;
+  entryPrices: Float64Array;
+  /** Held-side win probabilities. */
+  winProbs: Float64Array;
+  /** N×N correlation between held sides, row-major; empty = independent outcomes. */
+  correlation: Float64Array;
+  seed: number;
+  nSimulations: number;
+}
+
+/** Cancellation and progress for long operations. */
+export interface LongOperationOptions {
+  /** Aborting rejects the call with an error named `"AbortError"` and stops the remaining work. */
+  signal?: AbortSignal;
+  /** Called with (scenarios done, total), monotonically increasing, ending at (total, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Scenario P&L in scenario order, plus what the engine reported about the correlation. */
+export interface SimulationOutput {
+  pnl: Float64Array;
+  correlationRepaired: boolean;
+  minEigenvalue: number;
+}
+
+/** Throws the standard abort error when `signal` is aborted. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof Error && reason.name === "AbortError") throw reason;
+    throw new DOMException("the operation was aborted", "AbortError");
+  }
+}
+
+/** Gives the event loop a turn (timers, abort events) without the 4 ms clamp of nested timeouts. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Blocks per wasm call: about 2M scenario·markets, so each call is long enough to tier up but short. */
+export function blocksPerChunk(blockSize: number, markets: number): number {
+  return Math.max(1, Math.floor(2 ** 21 / (blockSize * Math.max(1, markets))));
+}
+
+/** Runs a whole simulation on this thread. */
+export async function simulateInline(job: SimulationJob, control: LongOperationOptions = {}): Promise<SimulationOutput> {
+  const e = await wasm();
+  const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
+  try {
+    const pnl = new Float64Array(job.nSimulations);
+    const blockSize = e.blockSize();
+    const nBlocks = Math.ceil(job.nSimulations / blockSize);
+    const step = blocksPerChunk(blockSize, job.sizes.length);
+    let lastYield = Date.now();
+    for (let b = 0; b < nBlocks; b += step) {
+      throwIfAborted(control.signal);
+      const chunk = callEngine(e, () => sim.simulate(job.seed, job.nSimulations, b, Math.min(step, nBlocks - b)));
+      pnl.set(chunk, b * blockSize);
+      const done = Math.min(job.nSimulations, (b + step) * blockSize);
+      control.onProgress?.(done, job.nSimulations);
+      if (Date.now() - lastYield > 20 && done < job.nSimulations) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+    }
+    throwIfAborted(control.signal);
+    return { pnl, correlationRepaired: sim.repaired, minEigenvalue: sim.minEigenvalue };
+  } finally {
+    sim.free();
+  }
+}
+
+/** Statistics of a scenario P&L sample (see `PortfolioMetrics`). */
+export interface PnlStats {
+  expectedPnl: number;
+  var95: number;
+  cvar95: number;
+  var99: number;
+  cvar99: number;
+  winProbability: number;
+  maxLoss: number;
+  maxGain: number;
+  pnlHistogram: { edges: number[]; counts: number[] };
+}
+
+/** Summarises scenario P&L in the engine (consumes `pnl`). */
+export function summarize(e: WasmEngine, pnl: Float64Array, bins: number): PnlStats {
+  const s = callEngine(e, (x) => x.summarizePnl(pnl, bins));
+  const nb = s.length > 8 ? (s.length - 9) / 2 : -1; // -1: no histogram (no scenarios)
+  if (!Number.isInteger(nb)) fail("ENGINE_FAILURE", "engine returned malformed statistics");
+  return {
+    expectedPnl: s[0]!,
+    var95: s[1]!,
+    cvar95: s[2]!,
+    var99: s[3]!,
+    cvar99: s[4]!,
+    winProbability: s[5]!,
+    maxLoss: s[6]!,
+    maxGain: s[7]!,
+    pnlHistogram: nb < 0 ? { edges: [], counts: [] } : { edges: Array.from(s.subarray(8, 9 + nb)), counts: Array.from(s.subarray(9 + nb)) },
+  };
+}
