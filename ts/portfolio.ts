@@ -46,6 +46,8 @@ export interface PortfolioOptions {
   name?: string;
   /** Capital the weights are measured against (> 0). Default: the total value of the positions. */
   capital?: number;
+  /** Default seed of `metrics()` when a call gives none (integer in [0, 2^53 − 1]). Default: a fresh random seed per call. */
+  seed?: number;
 }
 
 /** Weights keyed by marketId (fractions of capital). */
@@ -186,6 +188,15 @@ export class Portfolio {
     if (o.name !== undefined && typeof o.name !== "string") fail("INVALID_ARGUMENT", "name must be a string", { field: "name" });
     this.name = o.name ?? "portfolio";
     this.#capital = o.capital === undefined ? undefined : check.positive(o.capital, "capital");
+    this.seed = o.seed === undefined ? undefined : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Default seed of `metrics()` (undefined: a random seed per call, reported in the result). */
+  readonly seed: number | undefined;
+
+  /** The capital given at construction (undefined: weights are measured against the total value). */
+  get configuredCapital(): number | undefined {
+    return this.#capital;
   }
 
   /** Capital the weights are measured against: the configured capital, else the total value. */
@@ -465,10 +476,12 @@ export class Portfolio {
         concentration: this.concentration(),
         history: (ids) => this.#history(o.returnsHistory, ids),
       },
-      options,
+      this.seed !== undefined && o.seed === undefined ? { ...o, seed: this.seed } : options,
       this.#runner,
     );
   }
+
+  // @engine-sync-methods (Portfolio.fromEngine, follow, toJSON, fromJSON go here)
 
   /** Ledoit-Wolf shrinkage covariance of a history whose columns are the held positions. */
   async ledoitWolf(returnsHistory: ReturnsHistory, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
