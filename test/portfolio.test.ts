@@ -278,3 +278,17 @@ describe("histories", () => {
     expect(await p.ledoitWolf(rec)).toEqual(await p.ledoitWolf(rows));
   });
 });
+
+describe("replacing a position", () => {
+  it("same side keeps the price record, the other side restarts it", () => {
+    const p = new Portfolio();
+    p.addPosition({ marketId: "a", side: "yes", size: 10, entryPrice: 0.4, currentPrice: 0.4 });
+    p.updatePrice("a", 0.45);
+    p.addPosition({ marketId: "a", side: "yes", size: 20, entryPrice: 0.42, currentPrice: 0.45 });
+    expect(p.priceHistory("a")).toEqual([0.4, 0.45]);
+    p.addPosition({ marketId: "a", side: "yes", size: 20, entryPrice: 0.42, currentPrice: 0.5 });
+    expect(p.priceHistory("a")).toEqual([0.4, 0.45, 0.5]);
+    p.addPosition({ marketId: "a", side: "no", size: 20, entryPrice: 0.5, currentPrice: 0.5 });
+    expect(p.priceHistory("a")).toEqual([0.5]);
+  });
+});

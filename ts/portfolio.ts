@@ -204,7 +204,12 @@ export class Portfolio {
     return this.#capital ?? this.totalValue();
   }
 
-  /** Adds a position, or replaces the one held in the same market (its price record restarts). */
+  /**
+   * Adds a position, or replaces the one held in the same market (keeping its place in
+   * `positions()`). Its `currentPrice` is the first price observation; replacing a position on the
+   * same side keeps the market's price record (appending `currentPrice` if it changed), replacing it
+   * with the other side restarts the record.
+   */
   addPosition(pos: PositionInput): void {
     if (typeof pos !== "object" || pos === null) fail("INVALID_ARGUMENT", "addPosition expects a position object", { field: "position" });
     const id = check.marketId(pos.marketId);
@@ -212,7 +217,14 @@ export class Portfolio {
     const size = check.size(pos.size, "size", id);
     const entryPrice = check.price(pos.entryPrice, "entryPrice", id);
     const currentPrice = pos.currentPrice === undefined ? entryPrice : check.price(pos.currentPrice, "currentPrice", id);
-    this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, prices: [currentPrice] });
+    const old = this.#held.get(id);
+    let prices = [currentPrice];
+    if (old && old.side === s) {
+      prices = old.prices;
+      if (prices[prices.length - 1] !== currentPrice) prices.push(currentPrice);
+      if (prices.length > MAX_PRICE_HISTORY) prices.splice(0, prices.length - MAX_PRICE_HISTORY);
+    }
+    this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, prices });
   }
 
   /** Sets the current price (of the held side) and records it as a new observation. */
