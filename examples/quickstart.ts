@@ -2,7 +2,7 @@
 // optimizer's target weights, the rebalance orders for one of them, and the risk metrics.
 // Run: npm run demo
 import { readFileSync } from "node:fs";
-import { Portfolio } from "../ts/index.js";
+import { Portfolio } from "hz-portfolio";
 
 // Daily YES closes from data/predictit-2018-senate/prices.csv (timestamp,market_id,yes_price).
 const csv = readFileSync(new URL("../data/predictit-2018-senate/prices.csv", import.meta.url), "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HzError, Portfolio, type PositionInput } from "../ts/index.js";
+import { HzError, Portfolio, type PositionInput } from "../dist/index.js";
 
 function sample(): Portfolio {
   const p = new Portfolio({ name: "main", capital: 10_000 });

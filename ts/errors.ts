@@ -9,6 +9,8 @@
  * - `INVALID_ARGUMENT` — any other invalid argument (ids, capital, options, weights, matrices…).
  * - `LIMIT_EXCEEDED` — an input above a documented resource cap.
  * - `ENGINE_FAILURE` — the WebAssembly engine failed unexpectedly (a bug: please report it).
+ * - `WORKER_FAILED` — an engine worker died or was terminated during the call (the next call uses a fresh worker).
+ * - `INVALID_STATE` — the object can no longer be used (e.g. a disposed portfolio or a shut-down engine).
  */
 export type HzErrorCode =
   | "INVALID_PRICE"
@@ -18,7 +20,9 @@ export type HzErrorCode =
   | "INVALID_HISTORY"
   | "INVALID_ARGUMENT"
   | "LIMIT_EXCEEDED"
-  | "ENGINE_FAILURE";
+  | "ENGINE_FAILURE"
+  | "WORKER_FAILED"
+  | "INVALID_STATE";
 
 const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "INVALID_PRICE",
@@ -29,6 +33,8 @@ const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "INVALID_ARGUMENT",
   "LIMIT_EXCEEDED",
   "ENGINE_FAILURE",
+  "WORKER_FAILED",
+  "INVALID_STATE",
 ]);
 
 /** Extra context attached to an {@link HzError}. */

@@ -24,4 +24,6 @@ export type { HzErrorCode, HzErrorDetails } from "./errors.js";
 export type { ReturnsHistory } from "./history.js";
 export { MAX_HISTORY_CELLS } from "./history.js";
 export { init } from "./wasm.js";
+export { sharedEngine, shutdown } from "./backend.js";
+export type { Runtime } from "./backend.js";
 export type { WasmSource } from "./wasm.js";

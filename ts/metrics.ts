@@ -1,9 +1,9 @@
 // Portfolio risk metrics: Monte Carlo P&L distribution, Greeks, correlation.
 import { fail } from "./errors.js";
 import { toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
-import { simulateInline, summarize, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationOutput, type SimulationJob } from "./simulation.js";
+import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
+import { parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
 import * as check from "./validate.js";
-import { callEngine, wasm } from "./wasm.js";
 import type { Position, Side } from "./portfolio.js";
 
 /** Largest `nSimulations` accepted by `metrics()`. */
@@ -93,9 +93,6 @@ export interface MetricsInput {
   history: (ids: readonly string[]) => HistoryMatrix | undefined;
 }
 
-/** Something that runs simulations: inline by default, a worker pool in the worker runtime. @internal */
-export type SimulationRunner = (job: SimulationJob, control: LongOperationOptions) => Promise<SimulationOutput>;
-
 /** A uniformly random integer seed in [0, 2^53). */
 export function randomSeed(): number {
   const words = new Uint32Array(2);
@@ -108,7 +105,7 @@ function isYes(side: Side): number {
 }
 
 /** Computes the metrics of a portfolio snapshot. @internal */
-export async function computeMetrics(input: MetricsInput, options: MetricsOptions, run: SimulationRunner = simulateInline): Promise<PortfolioMetrics> {
+export async function computeMetrics(input: MetricsInput, options: MetricsOptions, engine: EngineBackend): Promise<PortfolioMetrics> {
   const o = check.options(options, "options");
   const nSimulations = check.integerInRange(o.nSimulations ?? 10_000, "nSimulations", 1, MAX_SIMULATIONS, "LIMIT_EXCEEDED");
   const seed = o.seed === undefined ? randomSeed() : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
@@ -159,16 +156,14 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   }
   const history = o.correlation === undefined || o.returnsHistory !== undefined ? input.history(activeIds) : undefined;
 
-  const e = await wasm();
   // Greeks of every position (zero-size ones are simply zero).
-  const greeksFlat = callEngine(e, (x) =>
-    x.predictionGreeksBatch(
-      new Float64Array(positions.map((p) => p.currentPrice)),
-      new Float64Array(positions.map((p) => p.size)),
-      new Uint8Array(positions.map((p) => isYes(p.side))),
-      tHours,
-      vol,
-    ),
+  const greeksFlat = await engine.call(
+    "predictionGreeksBatch",
+    new Float64Array(positions.map((p) => p.currentPrice)),
+    new Float64Array(positions.map((p) => p.size)),
+    new Uint8Array(positions.map((p) => isYes(p.side))),
+    tHours,
+    vol,
   );
   const greeks: Record<string, PredictionGreeks> = {};
   positions.forEach((p, i) => {
@@ -178,7 +173,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   let covarianceMatrix: number[][] | null = null;
   let shrinkageIntensity = 0;
   if (history && n > 0) {
-    const out = callEngine(e, (x) => x.historyCorrelation(history.data, history.rows, history.cols));
+    const out = await engine.call("historyCorrelation", history.data, history.rows, history.cols);
     shrinkageIntensity = out[0]!;
     covarianceMatrix = toRows(out, n, 1);
     correlation ??= out.slice(1 + n * n);
@@ -213,8 +208,8 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     seed,
     nSimulations,
   };
-  const sim = await run(job, { signal: o.signal, onProgress: o.onProgress });
-  const stats = summarize(e, sim.pnl, HISTOGRAM_BINS);
+  const sim = await engine.simulate(job, { signal: o.signal, onProgress: o.onProgress });
+  const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS));
   return { ...base, ...stats, correlationRepaired: sim.correlationRepaired };
 }
 
@@ -230,6 +225,8 @@ export interface GreeksInput {
   tHours?: number;
   /** Annualised volatility (> 0). Default 0.2. */
   vol?: number;
+  /** Where to compute. Default `"worker"` (the shared engine). */
+  runtime?: Runtime;
 }
 
 /**
@@ -244,7 +241,7 @@ export async function predictionGreeks(input: GreeksInput): Promise<PredictionGr
   if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${String(input.side)}`, { field: "side" });
   const tHours = check.nonNegative(input.tHours ?? 24, "tHours");
   const vol = check.positive(input.vol ?? 0.2, "vol");
-  const e = await wasm();
-  const g = callEngine(e, (x) => x.predictionGreeks(price, size, sideRaw === "yes", tHours, vol));
+  const runtime = check.oneOf(input.runtime ?? "worker", ["worker", "inline"] as const, "runtime");
+  const g = await backendFor(runtime, undefined).call("predictionGreeks", price, size, sideRaw === "yes", tHours, vol);
   return { delta: g[0]!, gamma: g[1]!, theta: g[2]!, vega: g[3]! };
 }

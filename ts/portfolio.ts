@@ -1,10 +1,9 @@
 // The Portfolio facade: synchronous bookkeeping in TypeScript, maths in the wasm engine.
 import { fail, HzError } from "./errors.js";
 import { historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
-import { computeMetrics, type MetricsOptions, type PortfolioMetrics, type SimulationRunner } from "./metrics.js";
-import { simulateInline } from "./simulation.js";
+import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
+import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import * as check from "./validate.js";
-import { withEngine } from "./wasm.js";
 
 /** The side of a binary contract held. A share pays 1 if its side wins, else 0. */
 export type Side = "yes" | "no";
@@ -48,6 +47,16 @@ export interface PortfolioOptions {
   capital?: number;
   /** Default seed of `metrics()` when a call gives none (integer in [0, 2^53 − 1]). Default: a fresh random seed per call. */
   seed?: number;
+  /**
+   * `"worker"` (default): the engine runs off the main thread (Web Worker / worker_threads);
+   * `"inline"`: on the calling thread. Same API, bit-identical results.
+   */
+  runtime?: Runtime;
+  /**
+   * Worker runtime only: run on a pool of this many workers owned by this portfolio (stopped by
+   * `dispose()`). Default: the process-wide shared engine (see `sharedEngine`).
+   */
+  poolSize?: number;
 }
 
 /** Weights keyed by marketId (fractions of capital). */
@@ -137,6 +146,9 @@ const MIN_RECORDED_OBSERVATIONS = 3;
 const SHRINK_TARGETS = ["identity", "constant-correlation"] as const;
 const RP_METHODS = ["inverse-vol", "erc"] as const;
 const KELLY_METHODS = ["independent", "joint"] as const;
+const RUNTIMES = ["worker", "inline"] as const;
+/** Largest worker pool a portfolio may ask for. */
+const MAX_POOL_SIZE = 64;
 
 function side(v: unknown, marketId: string): Side {
   const s = typeof v === "string" ? v.toLowerCase() : v;
@@ -180,7 +192,7 @@ export class Portfolio {
   /** Label shown by `summary()`. */
   readonly name: string;
   #capital: number | undefined;
-  #runner: SimulationRunner = simulateInline;
+  readonly #engine: EngineBackend;
   readonly #held = new Map<string, Held>();
 
   constructor(options: PortfolioOptions = {}) {
@@ -189,6 +201,22 @@ export class Portfolio {
     this.name = o.name ?? "portfolio";
     this.#capital = o.capital === undefined ? undefined : check.positive(o.capital, "capital");
     this.seed = o.seed === undefined ? undefined : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
+    this.runtime = check.oneOf(o.runtime ?? "worker", RUNTIMES, "runtime");
+    const poolSize = o.poolSize === undefined ? undefined : check.integerInRange(o.poolSize, "poolSize", 1, MAX_POOL_SIZE);
+    this.#engine = backendFor(this.runtime, poolSize);
+  }
+
+  /** Where this portfolio's engine work runs. */
+  readonly runtime: Runtime;
+
+  /** Stops this portfolio's own worker pool, if it has one (`poolSize`); the shared engine is left running. */
+  async dispose(): Promise<void> {
+    await this.#engine.dispose();
+  }
+
+  /** `await using p = new Portfolio(…)` disposes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
   }
 
   /** Default seed of `metrics()` (undefined: a random seed per call, reported in the result). */
@@ -424,13 +452,14 @@ export class Portfolio {
     const out: Weights = {};
     for (const id of this.#held.keys()) out[id] = 0;
     if (ids.length === 0) return out;
-    const f = await withEngine((e) => {
-      if (method === "independent") return e.kellyIndependent(new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
-      const corr = history ? e.historyCorrelation(history.data, history.rows, history.cols) : undefined;
+    let f: Float64Array;
+    if (method === "independent") {
+      f = await this.#engine.call("kellyIndependent", new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
+    } else {
       const n = ids.length;
-      const c = corr ? corr.subarray(1 + n * n) : new Float64Array(0);
-      return e.kellyJoint(new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, c, nSim, seed);
-    });
+      const corr = history ? (await this.#engine.call("historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
+      f = await this.#engine.call("kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
+    }
     ids.forEach((id, i) => (out[id] = f[i]!));
     return out;
   }
@@ -454,7 +483,7 @@ export class Portfolio {
     const h = this.#history(returnsHistory, ids);
     if (ids.length === 0) return {};
     if (!h) return equalWeights(ids);
-    const w = await withEngine((e) => e.riskParity(h.data, h.rows, h.cols, method === "erc" ? 1 : 0, budgets));
+    const w = await this.#engine.call("riskParity", h.data, h.rows, h.cols, method === "erc" ? 1 : 0, budgets);
     return keyed(ids, w);
   }
 
@@ -467,7 +496,7 @@ export class Portfolio {
     const h = this.#history(returnsHistory, ids);
     if (ids.length === 0) return {};
     if (!h) return equalWeights(ids);
-    const w = await withEngine((e) => e.minVariance(h.data, h.rows, h.cols));
+    const w = await this.#engine.call("minVariance", h.data, h.rows, h.cols);
     return keyed(ids, w);
   }
 
@@ -489,7 +518,7 @@ export class Portfolio {
         history: (ids) => this.#history(o.returnsHistory, ids),
       },
       this.seed !== undefined && o.seed === undefined ? { ...o, seed: this.seed } : options,
-      this.#runner,
+      this.#engine,
     );
   }
 
@@ -498,7 +527,7 @@ export class Portfolio {
   /** Ledoit-Wolf shrinkage covariance of a history whose columns are the held positions. */
   async ledoitWolf(returnsHistory: ReturnsHistory, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
     if (returnsHistory === undefined) fail("INVALID_HISTORY", "ledoitWolf needs a returnsHistory", { field: "returnsHistory" });
-    return ledoitWolfOf(historyMatrix(returnsHistory, this.marketIds()), options);
+    return ledoitWolfOf(historyMatrix(returnsHistory, this.marketIds()), options, this.#engine);
   }
 
   /**
@@ -551,11 +580,11 @@ export class Portfolio {
 /** Most Monte Carlo scenarios accepted by joint Kelly. */
 export const MAX_KELLY_SCENARIOS = 2_000_000;
 
-async function ledoitWolfOf(h: HistoryMatrix, options: LedoitWolfOptions): Promise<LedoitWolfResult> {
+async function ledoitWolfOf(h: HistoryMatrix, options: LedoitWolfOptions, engine: EngineBackend): Promise<LedoitWolfResult> {
   const o = check.options(options, "options");
   const target = check.oneOf(o.target ?? "identity", SHRINK_TARGETS, "target");
   if (h.cols === 0) return { covariance: [], shrinkage: 0 };
-  const out = await withEngine((e) => e.ledoitWolf(h.data, h.rows, h.cols, target === "identity" ? 0 : 1));
+  const out = await engine.call("ledoitWolf", h.data, h.rows, h.cols, target === "identity" ? 0 : 1);
   return { covariance: toRows(out, h.cols), shrinkage: out[h.cols * h.cols]! };
 }
 
@@ -564,12 +593,13 @@ async function ledoitWolfOf(h: HistoryMatrix, options: LedoitWolfOptions): Promi
  * `target: "identity"` reproduces scikit-learn's `ledoit_wolf`; `"constant-correlation"` is
  * Ledoit & Wolf (2004). Both centre the data and use divisor T.
  */
-export async function ledoitWolf(returnsHistory: ReadonlyArray<ArrayLike<number>>, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {
+export async function ledoitWolf(returnsHistory: ReadonlyArray<ArrayLike<number>>, options: LedoitWolfOptions & { runtime?: Runtime } = {}): Promise<LedoitWolfResult> {
   if (!Array.isArray(returnsHistory)) fail("INVALID_HISTORY", "ledoitWolf expects rows of numbers (T × N)", { field: "returnsHistory" });
   const first = returnsHistory[0];
   const n = first && typeof first === "object" ? first.length : 0;
   const ids = Array.from({ length: n }, (_, j) => `column ${j}`);
-  return ledoitWolfOf(historyMatrix(returnsHistory, ids), options);
+  const runtime = check.oneOf(options?.runtime ?? "worker", RUNTIMES, "runtime");
+  return ledoitWolfOf(historyMatrix(returnsHistory, ids), options, backendFor(runtime, undefined));
 }
 
 export { HzError };

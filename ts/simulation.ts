@@ -3,7 +3,7 @@
 // statistic — is the same whoever computes which block. This module runs them on the current
 // thread in chunks (so V8 tiers the wasm up, progress is reported and aborts are honoured).
 import { fail } from "./errors.js";
-import { callEngine, wasm, type WasmEngine } from "./wasm.js";
+import { callEngine, wasm } from "./wasm.js";
 
 /** Inputs of one Monte Carlo run (positions with size 0 already removed). */
 export interface SimulationJob {
@@ -92,9 +92,8 @@ export interface PnlStats {
   pnlHistogram: { edges: number[]; counts: number[] };
 }
 
-/** Summarises scenario P&L in the engine (consumes `pnl`). */
-export function summarize(e: WasmEngine, pnl: Float64Array, bins: number): PnlStats {
-  const s = callEngine(e, (x) => x.summarizePnl(pnl, bins));
+/** Decodes the engine's `summarizePnl` output. */
+export function parseStats(s: Float64Array): PnlStats {
   const nb = s.length > 8 ? (s.length - 9) / 2 : -1; // -1: no histogram (no scenarios)
   if (!Number.isInteger(nb)) fail("ENGINE_FAILURE", "engine returned malformed statistics");
   return {

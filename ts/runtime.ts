@@ -1,0 +1,102 @@
+// The one place that knows which runtime we are in. Browsers and Deno have Web Workers
+// (module workers); Node has worker_threads. Everything else in the library is runtime-agnostic.
+import type { Endpoint } from "comlink";
+
+/** A started worker, whatever the runtime. */
+export interface WorkerHandle {
+  endpoint: Endpoint;
+  terminate(): void;
+  /** Called once if the worker dies (error, exit, terminate). */
+  onExit(listener: (reason: string) => void): void;
+  /** Keep the process alive while work is pending (Node); no-op elsewhere. */
+  ref(): void;
+  /** Let the process exit while idle (Node); no-op elsewhere. */
+  unref(): void;
+}
+
+type NodeWorker = import("node:worker_threads").Worker;
+type MessagePortLike = { on(ev: "message", l: (data: unknown) => void): void; off(ev: "message", l: (data: unknown) => void): void; postMessage(m: unknown, t?: readonly unknown[]): void };
+
+const isNodeLike = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno === "undefined" && typeof globalThis.process?.versions?.node === "string";
+const hasWebWorkers = (): boolean => typeof (globalThis as { Worker?: unknown }).Worker === "function";
+
+// Hidden from bundlers: only evaluated in Node.
+const nodeImport = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
+
+/** Adapts a Node MessagePort / Worker to comlink's endpoint. */
+function nodeEndpoint(port: MessagePortLike): Endpoint {
+  const listeners = new Map<unknown, (data: unknown) => void>();
+  return {
+    postMessage: (m: unknown, t?: Transferable[]) => port.postMessage(m, t as unknown as readonly unknown[]),
+    addEventListener: (_type: string, h: EventListenerOrEventListenerObject) => {
+      const l = (data: unknown) => (typeof h === "function" ? h({ data } as MessageEvent) : h.handleEvent({ data } as MessageEvent));
+      listeners.set(h, l);
+      port.on("message", l);
+    },
+    removeEventListener: (_type: string, h: EventListenerOrEventListenerObject) => {
+      const l = listeners.get(h);
+      if (l) port.off("message", l);
+      listeners.delete(h);
+    },
+  } as Endpoint;
+}
+
+/** Starts one engine worker. */
+export async function spawnWorker(): Promise<WorkerHandle> {
+  const url = new URL("./worker.js", import.meta.url);
+  if (hasWebWorkers() && !isNodeLike()) {
+    const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "hz-portfolio-engine" });
+    const exitListeners: Array<(r: string) => void> = [];
+    let exited = false;
+    const exit = (reason: string) => {
+      if (exited) return;
+      exited = true;
+      exitListeners.forEach((l) => l(reason));
+    };
+    w.addEventListener("error", (ev) => {
+      ev.preventDefault?.();
+      exit(`worker error: ${(ev as ErrorEvent).message ?? "unknown"}`);
+    });
+    w.addEventListener("messageerror", () => exit("worker message error"));
+    return {
+      endpoint: w as unknown as Endpoint,
+      terminate: () => {
+        w.terminate();
+        exit("worker terminated");
+      },
+      onExit: (l) => exitListeners.push(l),
+      ref: () => {},
+      unref: () => {},
+    };
+  }
+  const { Worker: NodeWorkerCtor } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
+  const w: NodeWorker = new NodeWorkerCtor(url, { name: "hz-portfolio-engine" });
+  let reason = "worker exited";
+  w.on("error", (err) => (reason = `worker error: ${err.message}`));
+  return {
+    endpoint: nodeEndpoint(w as unknown as MessagePortLike),
+    terminate: () => void w.terminate(),
+    onExit: (l) => w.on("exit", (code) => l(`${reason} (exit code ${code})`)),
+    ref: () => w.ref(),
+    unref: () => w.unref(),
+  };
+}
+
+/** Inside a worker: the endpoint to the parent. */
+export async function workerEndpoint(): Promise<Endpoint> {
+  if (isNodeLike()) {
+    const { parentPort } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
+    if (parentPort) return nodeEndpoint(parentPort as unknown as MessagePortLike);
+  }
+  return globalThis as unknown as Endpoint;
+}
+
+/** Cores available to this process: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` elsewhere. */
+export async function availableCores(): Promise<number> {
+  if (isNodeLike()) {
+    const os = await nodeImport<typeof import("node:os")>("node:os");
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, typeof n === "number" && Number.isFinite(n) ? n : 1);
+}

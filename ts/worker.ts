@@ -1,0 +1,60 @@
+// The one worker module, for Web Workers (browsers, Deno) and Node's worker_threads alike:
+// it loads the wasm engine and serves engine functions and Monte Carlo blocks over comlink.
+import { expose, transfer } from "comlink/dist/esm/comlink.mjs";
+import { ENGINE_FUNCTIONS, installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
+import type { SimulationJob } from "./simulation.js";
+import { callEngine, wasm, type WasmEngine } from "./wasm.js";
+import { workerEndpoint } from "./runtime.js";
+
+installErrorHandler();
+
+let sims = new Map<number, InstanceType<WasmEngine["Simulation"]>>();
+
+function buffered<T>(v: T): T {
+  return v instanceof Float64Array ? transfer(v, [v.buffer]) : v;
+}
+
+/** The API a worker serves. @internal */
+export const workerApi = {
+  async call<K extends EngineFunction>(name: K, args: EngineArgs<K>): Promise<EngineResult<K>> {
+    if (!(ENGINE_FUNCTIONS as readonly string[]).includes(name)) throw new Error(`unknown engine function ${String(name)}`);
+    const e = await wasm();
+    const fn = e[name] as (...a: unknown[]) => EngineResult<K>;
+    return buffered(callEngine(e, () => fn(...(args as unknown[]))));
+  },
+  async prepare(id: number, job: Omit<SimulationJob, "seed" | "nSimulations">): Promise<{ repaired: boolean; minEigenvalue: number; blockSize: number }> {
+    const e = await wasm();
+    const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
+    sims.get(id)?.free();
+    sims.set(id, sim);
+    return { repaired: sim.repaired, minEigenvalue: sim.minEigenvalue, blockSize: e.blockSize() };
+  },
+  async simulate(id: number, seed: number, nTotal: number, firstBlock: number, nBlocks: number): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = sims.get(id);
+    if (!sim) throw new Error(`no prepared simulation ${id}`);
+    return buffered(callEngine(e, () => sim.simulate(seed, nTotal, firstBlock, nBlocks)));
+  },
+  release(id: number): void {
+    sims.get(id)?.free();
+    sims.delete(id);
+  },
+  async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
+    const e = await wasm();
+    return buffered(callEngine(e, (x) => x.summarizePnl(pnl, bins)));
+  },
+  /** Test hook: makes this worker die abruptly, as a crash would. */
+  crash(): void {
+    sims = new Map();
+    setTimeout(() => {
+      const g = globalThis as { close?: () => void; process?: { exit(code: number): never } };
+      if (g.process?.exit && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "undefined") g.process.exit(1);
+      else g.close?.();
+    }, 0);
+  },
+};
+
+/** Type of the worker's API as seen through comlink. @internal */
+export type WorkerApi = typeof workerApi;
+
+expose(workerApi, await workerEndpoint());
