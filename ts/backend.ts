@@ -135,7 +135,7 @@ export class WorkerPool implements EngineBackend {
     // Prepare on worker 0 first: it validates inputs and tells the block size.
     const info = await this.#on(0, (api) => api.prepare(id, inputs));
     const nBlocks = Math.ceil(total / info.blockSize);
-    const step = blocksPerChunk(info.blockSize, job.sizes.length);
+    const step = blocksPerChunk(info.blockSize, job.sizes.length, nBlocks);
     const nChunks = Math.ceil(nBlocks / step);
     const lanes = Math.min(this.size, nChunks);
     const pnl = new Float64Array(total);
@@ -227,6 +227,10 @@ export const sharedEngine = {
     const old = shared;
     shared = undefined;
     await old?.dispose();
+  },
+  /** Test hook: makes shared worker `i` crash as an uncaught error would. @internal */
+  async crashWorker(i = 0): Promise<void> {
+    await (await this.pool()).crashWorker(i);
   },
   /** @internal */
   async pool(): Promise<WorkerPool> {

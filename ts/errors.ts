@@ -53,16 +53,16 @@ export class HzError extends Error {
   /** Stable, machine-readable code. */
   readonly code: HzErrorCode;
   /** The market the error is about, if any. */
-  readonly marketId?: string;
+  declare readonly marketId?: string;
   /** The field or argument at fault, if any. */
-  readonly field?: string;
+  declare readonly field?: string;
 
   constructor(code: HzErrorCode, message: string, details: HzErrorDetails = {}) {
     super(message);
     this.name = "HzError";
     this.code = code;
-    if (details.marketId !== undefined) this.marketId = details.marketId;
-    if (details.field !== undefined) this.field = details.field;
+    if (details.marketId !== undefined) (this as { marketId?: string }).marketId = details.marketId;
+    if (details.field !== undefined) (this as { field?: string }).field = details.field;
   }
 
   /** Rebuilds an `HzError` from an error thrown by the wasm engine (plain `Error` + `code`). */

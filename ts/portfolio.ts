@@ -4,6 +4,7 @@ import { historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHist
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import * as check from "./validate.js";
+import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
 /** The side of a binary contract held. A share pays 1 if its side wins, else 0. */
 export type Side = "yes" | "no";
@@ -523,6 +524,41 @@ export class Portfolio {
   }
 
   // @engine-sync-methods (Portfolio.fromEngine, follow, toJSON, fromJSON go here)
+
+  /**
+   * A portfolio of an engine's open positions: size, entry price = the engine's average entry
+   * price, current price = the held side's current price (NO: 1 − YES), and as recorded history the
+   * held side's price series from the engine's feeds (the most recent `maxHistory`, default and at
+   * most `MAX_PRICE_HISTORY`), so risk parity, min variance and correlated metrics need no extra
+   * argument. Positions keep the engine's order. Works with any {@link EngineLike}.
+   */
+  static fromEngine(engine: EngineLike, options: FromEngineOptions = {}): Portfolio {
+    return portfolioFromEngine(Portfolio, engine, options);
+  }
+
+  /**
+   * Keeps this portfolio in sync with `engine` (its fills and price ticks) until the returned
+   * function is called. Start from `Portfolio.fromEngine(engine)` to begin in sync.
+   */
+  follow(engine: EngineLike): () => void {
+    return followEngine(this, engine);
+  }
+
+  /**
+   * A versioned, lossless JSON form (`{ format: "hz-portfolio/portfolio", version: 1, … }`): name,
+   * configured capital, seed, positions and their recorded prices. Runtime settings are not saved.
+   */
+  toJSON(): PortfolioJSON {
+    return portfolioToJSON(this);
+  }
+
+  /**
+   * Restores a portfolio from `toJSON()` output (object or JSON text); `options` may choose settings
+   * that are not saved (e.g. `runtime`). Throws {@link HzError} on another format or version.
+   */
+  static fromJSON(json: PortfolioJSON | string, options: Omit<PortfolioOptions, "name" | "capital" | "seed"> = {}): Portfolio {
+    return portfolioFromJSON(Portfolio, json, options);
+  }
 
   /** Ledoit-Wolf shrinkage covariance of a history whose columns are the held positions. */
   async ledoitWolf(returnsHistory: ReturnsHistory, options: LedoitWolfOptions = {}): Promise<LedoitWolfResult> {

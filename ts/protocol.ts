@@ -36,22 +36,22 @@ let installed = false;
 export function installErrorHandler(): void {
   if (installed) return;
   installed = true;
+  // Keep comlink's own detection of thrown values (a private marker); replace the encoding.
+  const base = transferHandlers.get("throw")!;
   transferHandlers.set("throw", {
-    canHandle: (v: unknown): v is { value: unknown } => typeof v === "object" && v !== null && "value" in v && (v as { isError?: unknown }).isError === true,
+    canHandle: base.canHandle,
     serialize(v: { value: unknown }) {
       const err = v.value;
-      const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
-      const out: SerializedError =
-        err instanceof Error
-          ? { message: err.message, name: err.name, stack: err.stack, code: typeof code === "string" ? code : undefined }
-          : { message: String(err), name: "Error" };
-      return [out, []];
+      if (!(err instanceof Error)) return [{ isError: false, value: err }, []];
+      const code = (err as Error & { code?: unknown }).code;
+      const out: SerializedError = { message: err.message, name: err.name, stack: err.stack, code: typeof code === "string" ? code : undefined };
+      return [{ isError: true, value: out }, []];
     },
-    deserialize(s: SerializedError): never {
-      if (s.code !== undefined && s.name === "HzError") throw new HzError(s.code as HzErrorCode, s.message);
-      const e = new Error(s.message);
-      e.name = s.name;
-      throw e;
+    deserialize(s: { isError: boolean; value: unknown }): never {
+      if (!s.isError) throw s.value;
+      const v = s.value as SerializedError;
+      if (v.code !== undefined && v.name === "HzError") throw new HzError(v.code as HzErrorCode, v.message);
+      throw Object.assign(new Error(v.message), { name: v.name, stack: v.stack });
     },
   } as never);
 }

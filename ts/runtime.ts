@@ -53,8 +53,10 @@ export async function spawnWorker(): Promise<WorkerHandle> {
       exited = true;
       exitListeners.forEach((l) => l(reason));
     };
+    // An uncaught error leaves a Web Worker running in an unknown state: treat it as dead.
     w.addEventListener("error", (ev) => {
       ev.preventDefault?.();
+      w.terminate();
       exit(`worker error: ${(ev as ErrorEvent).message ?? "unknown"}`);
     });
     w.addEventListener("messageerror", () => exit("worker message error"));
@@ -70,7 +72,9 @@ export async function spawnWorker(): Promise<WorkerHandle> {
     };
   }
   const { Worker: NodeWorkerCtor } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
-  const w: NodeWorker = new NodeWorkerCtor(url, { name: "hz-portfolio-engine" });
+  // The parent's --input-type / --eval flags are meaningless (and fatal) for a worker file.
+  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
+  const w: NodeWorker = new NodeWorkerCtor(url, { name: "hz-portfolio-engine", execArgv });
   let reason = "worker exited";
   w.on("error", (err) => (reason = `worker error: ${err.message}`));
   return {

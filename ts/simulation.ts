@@ -46,9 +46,13 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Blocks per wasm call: about 2M scenario·markets, so each call is long enough to tier up but short. */
-export function blocksPerChunk(blockSize: number, markets: number): number {
-  return Math.max(1, Math.floor(2 ** 21 / (blockSize * Math.max(1, markets))));
+/**
+ * Blocks per wasm call: at most ~1M scenario·markets (a millisecond or two: long enough for V8 to
+ * tier the code up, short enough for prompt aborts), and at most 1/16 of the run so progress is
+ * reported often and work spreads evenly over a pool.
+ */
+export function blocksPerChunk(blockSize: number, markets: number, nBlocks: number): number {
+  return Math.max(1, Math.min(Math.floor(2 ** 20 / (blockSize * Math.max(1, markets))), Math.ceil(nBlocks / 16)));
 }
 
 /** Runs a whole simulation on this thread. */
@@ -59,7 +63,7 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
     const pnl = new Float64Array(job.nSimulations);
     const blockSize = e.blockSize();
     const nBlocks = Math.ceil(job.nSimulations / blockSize);
-    const step = blocksPerChunk(blockSize, job.sizes.length);
+    const step = blocksPerChunk(blockSize, job.sizes.length, nBlocks);
     let lastYield = Date.now();
     for (let b = 0; b < nBlocks; b += step) {
       throwIfAborted(control.signal);
@@ -75,7 +79,11 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
     throwIfAborted(control.signal);
     return { pnl, correlationRepaired: sim.repaired, minEigenvalue: sim.minEigenvalue };
   } finally {
-    sim.free();
+    try {
+      sim.free();
+    } catch {
+      // only fails after an engine trap, whose error is the one worth reporting
+    }
   }
 }
 

@@ -61,9 +61,8 @@ export function callEngine<T>(e: WasmEngine, fn: (e: WasmEngine) => T): T {
   try {
     return fn(e);
   } catch (err) {
-    const mapped = HzError.from(err);
-    // A trap leaves wasm memory in an unknown state: reload the instance before the next call.
-    if (mapped instanceof HzError && mapped.code === "ENGINE_FAILURE") loading = undefined;
-    throw mapped;
+    // A trap (an engine bug) surfaces as ENGINE_FAILURE; in the worker runtime the pool replaces
+    // the worker, inline the instance stays loaded.
+    throw HzError.from(err);
   }
 }

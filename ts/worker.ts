@@ -43,13 +43,10 @@ export const workerApi = {
     const e = await wasm();
     return buffered(callEngine(e, (x) => x.summarizePnl(pnl, bins)));
   },
-  /** Test hook: makes this worker die abruptly, as a crash would. */
+  /** Test hook: makes this worker die abruptly, as a crash (an uncaught error) would. */
   crash(): void {
-    sims = new Map();
     setTimeout(() => {
-      const g = globalThis as { close?: () => void; process?: { exit(code: number): never } };
-      if (g.process?.exit && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === "undefined") g.process.exit(1);
-      else g.close?.();
+      throw new Error("engine worker crashed (test hook)");
     }, 0);
   },
 };

@@ -1,0 +1,181 @@
+// One suite, three runtimes: run by vitest in Node (test/runtime/node.test.ts), by vitest in
+// Chromium (test/runtime/browser.test.ts) and by Deno (test/runtime/deno.test.ts), always against
+// the built package. It depends on nothing runtime-specific: the library and the committed
+// expectation are passed in.
+import type * as HzLib from "../../dist/index.js";
+
+/** The built package's exports. */
+export type Lib = typeof HzLib;
+
+/** One test case. */
+export interface Case {
+  name: string;
+  run(lib: Lib, expected: unknown): Promise<void>;
+}
+
+function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+function assertEqualJson(actual: unknown, expected: unknown, message: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`assertion failed: ${message}\n  actual:   ${a.slice(0, 400)}\n  expected: ${e.slice(0, 400)}`);
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error("assertion failed: expected the call to reject");
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** A fixed portfolio with a deterministic history (6 markets, YES and NO). */
+export function fixedPortfolio(lib: Lib, options: ConstructorParameters<Lib["Portfolio"]>[0] = {}): HzLib.Portfolio {
+  const p = new lib.Portfolio({ name: "determinism", capital: 10_000, ...options });
+  const book: Array<[string, "yes" | "no", number, number, number]> = [
+    ["fed-cut", "yes", 400, 0.45, 0.52],
+    ["recession", "no", 1000, 0.7, 0.65],
+    ["btc-100k", "yes", 250, 0.3, 0.36],
+    ["senate-d", "yes", 600, 0.41, 0.38],
+    ["cpi-above-3", "no", 800, 0.55, 0.6],
+    ["zero", "yes", 0, 0.5, 0.5],
+  ];
+  for (const [marketId, side, size, entryPrice, currentPrice] of book) p.addPosition({ marketId, side, size, entryPrice, currentPrice });
+  return p;
+}
+
+/** 40 deterministic rows of correlated price changes for the fixed portfolio. */
+export function fixedHistory(): number[][] {
+  let s = 12345;
+  const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  return Array.from({ length: 40 }, () => {
+    const common = u() * 0.02;
+    return [common + u() * 0.01, -common + u() * 0.02, u() * 0.03, common * 0.5 + u() * 0.01, u() * 0.015, u() * 0.01];
+  });
+}
+
+const DETERMINISM = { nSimulations: 50_000, seed: 2024, tHours: 48, vol: 0.3 };
+
+/** What the determinism case compares (also what make-expected writes). */
+export async function determinismSnapshot(lib: Lib, options: ConstructorParameters<Lib["Portfolio"]>[0]): Promise<unknown> {
+  const p = fixedPortfolio(lib, options);
+  try {
+    const independent = await p.metrics(DETERMINISM);
+    const copula = await p.metrics({ ...DETERMINISM, returnsHistory: fixedHistory() });
+    return { independent, copula };
+  } finally {
+    await p.dispose();
+  }
+}
+
+export const cases: Case[] = [
+  {
+    name: "determinism: inline, 1 worker and 3 workers give the committed metrics",
+    async run(lib, expected) {
+      for (const options of [{ runtime: "inline" as const }, { poolSize: 1 }, { poolSize: 3 }]) {
+        assertEqualJson(await determinismSnapshot(lib, options), expected, `metrics with ${JSON.stringify(options)}`);
+      }
+    },
+  },
+  {
+    name: "errors from inside a worker keep their HzError class and code",
+    async run(lib) {
+      const p = fixedPortfolio(lib, { poolSize: 1 });
+      try {
+        const asym = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => (i === j ? 1 : i < j ? 0.5 : 0.1)));
+        const err = await rejection(p.metrics({ nSimulations: 1000, seed: 1, correlation: asym }));
+        assert(err instanceof lib.HzError, `expected HzError, got ${String(err)}`);
+        assert(err.code === "INVALID_ARGUMENT", `code ${err.code}`);
+        const ok = await p.metrics({ nSimulations: 1000, seed: 1 });
+        assert(Number.isFinite(ok.var95), "a call after an error works");
+      } finally {
+        await p.dispose();
+      }
+    },
+  },
+  {
+    name: "progress is monotone and reaches the total; abort rejects with AbortError and stops the work",
+    async run(lib) {
+      const p = fixedPortfolio(lib, { poolSize: 2 });
+      try {
+        const seen: number[] = [];
+        const m = await p.metrics({ nSimulations: 300_000, seed: 3, onProgress: (done, total) => (assert(total === 300_000, "total"), seen.push(done)) });
+        assert(Number.isFinite(m.cvar95), "metrics finite");
+        assert(seen.length > 1, "several progress reports");
+        assert(seen.every((d, i) => i === 0 || d > seen[i - 1]!), `monotone: ${seen.join(",")}`);
+        assert(seen[seen.length - 1] === 300_000, "ends at the total");
+
+        const ac = new AbortController();
+        const after: number[] = [];
+        const run = p.metrics({
+          nSimulations: 5_000_000,
+          seed: 4,
+          signal: ac.signal,
+          onProgress: (done) => {
+            after.push(done);
+            if (after.length === 2) ac.abort();
+          },
+        });
+        const err = await rejection(run);
+        assert(err instanceof Error && err.name === "AbortError", `AbortError, got ${String(err)}`);
+        const countAtReject = after.length;
+        await new Promise((r) => setTimeout(r, 100));
+        assert(after.length === countAtReject, "no progress after the rejection");
+        assert(after[after.length - 1]! < 5_000_000, "the remaining blocks were not computed");
+        const pre = new AbortController();
+        pre.abort();
+        const err2 = await rejection(p.metrics({ nSimulations: 1000, signal: pre.signal }));
+        assert(err2 instanceof Error && err2.name === "AbortError", "an already-aborted signal rejects at once");
+      } finally {
+        await p.dispose();
+      }
+    },
+  },
+  {
+    name: "a worker that dies mid-call rejects with WORKER_FAILED, and the next call works",
+    async run(lib) {
+      await lib.sharedEngine.configure({ poolSize: 1 });
+      try {
+        const p = fixedPortfolio(lib);
+        const run = p.metrics({ nSimulations: 5_000_000, seed: 5, returnsHistory: fixedHistory() });
+        await new Promise((r) => setTimeout(r, 30));
+        await lib.sharedEngine.crashWorker(0).catch(() => {});
+        const err = await rejection(run);
+        assert(err instanceof lib.HzError && err.code === "WORKER_FAILED", `WORKER_FAILED, got ${String(err)}`);
+        const m = await p.metrics({ nSimulations: 20_000, seed: 5 });
+        const inline = await fixedPortfolio(lib, { runtime: "inline" }).metrics({ nSimulations: 20_000, seed: 5 });
+        assertEqualJson(m, inline, "fresh worker gives the same result as inline");
+      } finally {
+        await lib.sharedEngine.configure({});
+      }
+    },
+  },
+  {
+    name: "the main thread stays responsive while a large metrics() runs in a worker",
+    async run(lib) {
+      const p = fixedPortfolio(lib, { poolSize: 1 });
+      try {
+        await p.metrics({ nSimulations: 10_000, seed: 1 }); // start the worker first
+        let last = performance.now();
+        let longestGap = 0;
+        const timer = setInterval(() => {
+          const now = performance.now();
+          longestGap = Math.max(longestGap, now - last);
+          last = now;
+        }, 5);
+        const t0 = performance.now();
+        await p.metrics({ nSimulations: 2_000_000, seed: 6, returnsHistory: fixedHistory() });
+        const elapsed = performance.now() - t0;
+        clearInterval(timer);
+        assert(elapsed > 0, "ran");
+        // The run itself is long; the main thread only assembles results between timer ticks.
+        assert(longestGap < Math.max(elapsed / 4, 50), `longest main-thread gap ${longestGap.toFixed(1)} ms during a ${elapsed.toFixed(0)} ms run`);
+      } finally {
+        await p.dispose();
+      }
+    },
+  },
+];
