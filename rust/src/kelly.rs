@@ -8,7 +8,12 @@ use crate::{HzError, Result};
 /// a probability outside [0, 1] or non-finite → `InvalidProbability`; a price outside
 /// [0, 1] or non-finite → `InvalidPrice`; `max_total` or `fraction` not finite and > 0 →
 /// `InvalidArgument`.
-pub fn kelly_independent(probs: &[f64], prices: &[f64], max_total: f64, fraction: f64) -> Result<Vec<f64>> {
+pub fn kelly_independent(
+    probs: &[f64],
+    prices: &[f64],
+    max_total: f64,
+    fraction: f64,
+) -> Result<Vec<f64>> {
     if probs.len() != prices.len() {
         return Err(HzError::InvalidArgument(format!(
             "probs and prices must have the same length, got {} and {}",
@@ -17,10 +22,14 @@ pub fn kelly_independent(probs: &[f64], prices: &[f64], max_total: f64, fraction
         )));
     }
     if !(max_total.is_finite() && max_total > 0.0) {
-        return Err(HzError::InvalidArgument(format!("maxTotal must be finite and > 0, got {max_total}")));
+        return Err(HzError::InvalidArgument(format!(
+            "maxTotal must be finite and > 0, got {max_total}"
+        )));
     }
     if !(fraction.is_finite() && fraction > 0.0) {
-        return Err(HzError::InvalidArgument(format!("fraction must be finite and > 0, got {fraction}")));
+        return Err(HzError::InvalidArgument(format!(
+            "fraction must be finite and > 0, got {fraction}"
+        )));
     }
     for (i, (&p, &price)) in probs.iter().zip(prices.iter()).enumerate() {
         if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
@@ -29,7 +38,9 @@ pub fn kelly_independent(probs: &[f64], prices: &[f64], max_total: f64, fraction
             )));
         }
         if !(price.is_finite() && (0.0..=1.0).contains(&price)) {
-            return Err(HzError::InvalidPrice(format!("price at index {i} must be in [0, 1], got {price}")));
+            return Err(HzError::InvalidPrice(format!(
+                "price at index {i} must be in [0, 1], got {price}"
+            )));
         }
     }
     let mut f: Vec<f64> = probs
@@ -87,15 +98,45 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(matches!(kelly_independent(&[0.5], &[0.5, 0.4], 1.0, 1.0), Err(HzError::InvalidArgument(_))));
-        assert!(matches!(kelly_independent(&[1.5], &[0.5], 1.0, 1.0), Err(HzError::InvalidProbability(_))));
-        assert!(matches!(kelly_independent(&[f64::NAN], &[0.5], 1.0, 1.0), Err(HzError::InvalidProbability(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[-0.1], 1.0, 1.0), Err(HzError::InvalidPrice(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[f64::INFINITY], 1.0, 1.0), Err(HzError::InvalidPrice(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[0.5], 0.0, 1.0), Err(HzError::InvalidArgument(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[0.5], f64::INFINITY, 1.0), Err(HzError::InvalidArgument(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[0.5], 1.0, 0.0), Err(HzError::InvalidArgument(_))));
-        assert!(matches!(kelly_independent(&[0.5], &[0.5], 1.0, f64::NAN), Err(HzError::InvalidArgument(_))));
-        assert_eq!(kelly_independent(&[], &[], 1.0, 1.0).unwrap(), Vec::<f64>::new());
+        assert!(matches!(
+            kelly_independent(&[0.5], &[0.5, 0.4], 1.0, 1.0),
+            Err(HzError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[1.5], &[0.5], 1.0, 1.0),
+            Err(HzError::InvalidProbability(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[f64::NAN], &[0.5], 1.0, 1.0),
+            Err(HzError::InvalidProbability(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[-0.1], 1.0, 1.0),
+            Err(HzError::InvalidPrice(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[f64::INFINITY], 1.0, 1.0),
+            Err(HzError::InvalidPrice(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[0.5], 0.0, 1.0),
+            Err(HzError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[0.5], f64::INFINITY, 1.0),
+            Err(HzError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[0.5], 1.0, 0.0),
+            Err(HzError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            kelly_independent(&[0.5], &[0.5], 1.0, f64::NAN),
+            Err(HzError::InvalidArgument(_))
+        ));
+        assert_eq!(
+            kelly_independent(&[], &[], 1.0, 1.0).unwrap(),
+            Vec::<f64>::new()
+        );
     }
 }
