@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   Engine,
+  heldSidePrice,
   HzError,
   parsePriceCsv,
   Portfolio,
@@ -14,7 +15,7 @@ import {
   type OrderRejected,
   type OrderResult,
   type RiskConfigOptions,
-} from "../ts/index.js";
+} from "../dist/index.js";
 import { predictitPrices } from "./predictit.js";
 
 const CSV = readFileSync(new URL("../data/predictit-2018-senate/prices.csv", import.meta.url), "utf8");
@@ -88,6 +89,7 @@ describe("RiskConfig: each limit accepts at the boundary and rejects beyond it",
     const e = engineWith({ maxPositionPerMarket: 1e6, maxOrderSize: 100 }, { a: 0.5 });
     filled(await e.submitOrder(buy("a", 100)));
     expect(rejected(await e.submitOrder(buy("a", 101)))).toMatchObject({ reason: "maxOrderSize", limit: 100, attempted: 101, excess: 1 });
+    filled(await e.submitOrder(buy("a", 100)));
     expect(rejected(await e.submitOrder(sell("a", 100.25)))).toMatchObject({ reason: "maxOrderSize", limit: 100, attempted: 100.25, excess: 0.25 });
     filled(await e.submitOrder(sell("a", 100)));
   });
@@ -169,7 +171,7 @@ describe("RiskConfig: each limit accepts at the boundary and rejects beyond it",
     filled(await e.submitOrder(sell("a", 10, { limitPrice: 0.5 })));
     const n = engineWith(undefined, { m: 0.7 }); // NO price 0.3 (cash unlimited)
     expect(rejected(await n.submitOrder(buy("m", 10, { side: "no", limitPrice: 0.29 }))).reason).toBe("limitPrice");
-    expect(filled(await n.submitOrder(buy("m", 10, { side: "no", limitPrice: 0.3 }))).price).toBeCloseTo(0.3, 15);
+    expect(filled(await n.submitOrder(buy("m", 10, { side: "no", limitPrice: 0.3 }))).price).toBe(0.3);
     expect(n.cash()).toBeCloseTo(-3, 12); // no capital: cash is a running balance
   });
 });
@@ -274,6 +276,31 @@ describe("feeds and events", () => {
   });
 });
 
+describe("execute", () => {
+  it("submits a batch (sells first), reports each result in input order, through the RiskConfig", async () => {
+    const e = engineWith({ maxPositionPerMarket: 1_000, maxOrderSize: 300 }, { a: 0.5, b: 0.2 }, 100);
+    await e.submitOrder(buy("a", 200)); // all the cash
+    const results = await e.execute([
+      { marketId: "b", side: "yes", action: "buy", sizeDelta: 250 }, // needs the sale's cash
+      { marketId: "a", side: "yes", action: "sell", sizeDelta: 100 },
+      { marketId: "b", side: "yes", action: "buy", sizeDelta: 301 },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["filled", "filled", "rejected"]);
+    expect(results[2]).toMatchObject({ reason: "maxOrderSize", limit: 300, excess: 1 });
+    expect(e.position("b")!.size).toBe(250);
+    expect(e.cash()).toBeCloseTo(0, 12);
+  });
+
+  it("replay stops when its signal aborts; ticks applied so far stay", async () => {
+    const e = new Engine();
+    const ac = new AbortController();
+    const rows = parsePriceCsv(CSV).slice(0, 100);
+    const err = await e.replay(rows, { onTick: (_t, _e) => void (e.ticks(rows[0]!.marketId).length === 1 && ac.abort()), signal: ac.signal }).catch((x: unknown) => x);
+    expect((err as Error).name).toBe("AbortError");
+    expect(e.marketIds()).toEqual([rows[0]!.marketId]);
+  });
+});
+
 describe("replay of the real PredictIt data (2018 Senate)", () => {
   /** A scripted strategy: buy dips, sell into rallies, take cheap NO on favourites. */
   async function run(engine: Engine, follower?: Portfolio) {
@@ -330,7 +357,7 @@ describe("replay of the real PredictIt data (2018 Senate)", () => {
 
     const ep = engine.positions();
     expect(ep.length).toBeGreaterThan(5);
-    const p = Portfolio.fromEngine(engine, { capital: engine.equity(), name: "replay", seed: 7 });
+    const p = Portfolio.fromEngine(engine, { capital: engine.equity(), name: "replay", seed: 7, runtime: "inline" });
     expect(p.marketIds()).toEqual(ep.map((x) => x.marketId));
     p.positions().forEach((x, i) => {
       const e = ep[i]!;
@@ -338,7 +365,7 @@ describe("replay of the real PredictIt data (2018 Senate)", () => {
       expect(x.pnl).toBe(e.unrealizedPnl);
       // the held side's price series from the feed
       const yes = engine.priceHistory(x.marketId);
-      expect(p.priceHistory(x.marketId)).toEqual(yes.map((y) => (x.side === "yes" ? y : 1 - y)));
+      expect(p.priceHistory(x.marketId)).toEqual(yes.map((y) => heldSidePrice(x.side, y)));
     });
     expect(p.totalValue()).toBe(engine.positionsValue());
     expect(p.pnl()).toBe(engine.unrealizedPnl());
@@ -395,9 +422,10 @@ describe("save / restore", () => {
     expect(e2.riskConfig).toEqual(e.riskConfig);
     expect(e2.dailyRealizedPnl()).toBe(e.dailyRealizedPnl());
 
-    const p = Portfolio.fromEngine(e, { capital: 10_000, name: "saved", seed: 99 });
-    const p2 = Portfolio.fromEngine(e2, { capital: 10_000, name: "saved", seed: 99 });
-    const p3 = Portfolio.fromJSON(JSON.stringify(p.toJSON()));
+    // (runtime "inline": the worker runtime needs the built dist/; results are identical either way)
+    const p = Portfolio.fromEngine(e, { capital: 10_000, name: "saved", seed: 99, runtime: "inline" });
+    const p2 = Portfolio.fromEngine(e2, { capital: 10_000, name: "saved", seed: 99, runtime: "inline" });
+    const p3 = Portfolio.fromJSON(JSON.stringify(p.toJSON()), { runtime: "inline" });
     expect(p3.toJSON()).toEqual(p.toJSON());
     expect([p3.name, p3.configuredCapital, p3.seed]).toEqual(["saved", 10_000, 99]);
     const m = await p.metrics({ nSimulations: 20_000, seed: 7 });
@@ -455,7 +483,7 @@ describe("a user-supplied EngineLike", () => {
     const p = Portfolio.fromEngine(h.engine, { capital: 1_000 });
     expect(p.positions()[0]).toMatchObject({ marketId: "x", side: "no", size: 100, entryPrice: 0.45 });
     expect(p.positions()[0]!.currentPrice).toBeCloseTo(0.4, 15);
-    expect(p.priceHistory("x")).toEqual([0.5, 0.55, 0.6].map((y) => 1 - y));
+    expect(p.priceHistory("x")).toEqual([0.5, 0.45, 0.4]); // NO = 1 − YES, rounded to 12 decimals
     const off = p.follow(h.engine);
     h.tick(0.58);
     expect(p.priceHistory("x")).toHaveLength(4);
@@ -469,7 +497,7 @@ describe("a user-supplied EngineLike", () => {
     h.tick(0.6);
     h.fill(10, 0.4);
     expect(p.positions()).toEqual([]);
-    expect(Portfolio.fromEngine(h.engine, { maxHistory: 2 }).priceHistory("x")).toEqual([1 - 0.6, 1 - 0.6]);
+    expect(Portfolio.fromEngine(h.engine, { maxHistory: 2 }).priceHistory("x")).toEqual([0.42, 0.4]);
   });
 });
 

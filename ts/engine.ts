@@ -330,9 +330,12 @@ interface Pos {
 
 type Listener<K extends keyof EngineEventMap> = (event: EngineEventMap[K]) => void;
 
-/** Price per share of `side` when the YES price is `yesPrice` (NO: 1 − YES). */
+/**
+ * Price per share of `side` when the YES price is `yesPrice`: YES as is, NO = 1 − YES rounded to
+ * 12 decimals (so 1 − 0.7 is 0.3, not 0.30000000000000004).
+ */
 export function heldSidePrice(side: Side, yesPrice: number): number {
-  return side === "yes" ? yesPrice : 1 - yesPrice;
+  return side === "yes" ? yesPrice : Math.round((1 - yesPrice) * 1e12) / 1e12;
 }
 
 function over(x: number, limit: number): boolean {
@@ -372,10 +375,10 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
 /**
  * A paper-trading engine for binary YES/NO contracts: no network, fills at the feed price.
  *
- * - **Feeds** carry YES prices: push ticks with {@link pushPrice}, {@link replay} a recorded series
- *   (see {@link parsePriceCsv}), or {@link consume} any async iterable. A NO order fills at 1 − YES.
+ * - **Feeds** carry YES prices: push ticks with {@link Engine.pushPrice}, {@link Engine.replay} a recorded series
+ *   (see {@link parsePriceCsv}), or {@link Engine.consume} any async iterable. A NO order fills at 1 − YES.
  *   The engine keeps a bounded price history per market (`maxHistory`).
- * - **Orders** ({@link submitOrder}) fill immediately and entirely at the current price of the side
+ * - **Orders** ({@link Engine.submitOrder}) fill immediately and entirely at the current price of the side
  *   traded, after the {@link RiskConfig} and trading rules (cash, holdings, limit price, one side per
  *   market) are checked; otherwise they are rejected with the reason, limit and excess. Sizes are in
  *   fractional shares.
@@ -388,8 +391,8 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
  *   JSON version…) is an {@link HzError} — thrown by synchronous methods, a rejected promise from
  *   async ones — and leaves the engine unchanged. Business rules (limits, cash, unknown market…)
  *   give a `{ status: "rejected" }` result instead.
- * - **Events**: {@link on} `"fill"`, `"price"`, `"reject"` (listeners run synchronously, after the
- *   state changed), or iterate {@link events}.
+ * - **Events**: {@link Engine.on} `"fill"`, `"price"`, `"reject"` (listeners run synchronously, after the
+ *   state changed), or iterate {@link Engine.events}.
  *
  * @example
  * ```ts
