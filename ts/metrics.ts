@@ -223,7 +223,7 @@ export interface GreeksInput {
   side?: Side;
   /** Hours to resolution (≥ 0). Default 24. */
   tHours?: number;
-  /** Annualised volatility (> 0). Default 0.2. */
+  /** Annualised volatility (≥ 0; 0 gives zero Greeks). Default 0.2. */
   vol?: number;
   /** Where to compute. Default `"worker"` (the shared engine). */
   runtime?: Runtime;
@@ -240,7 +240,7 @@ export async function predictionGreeks(input: GreeksInput): Promise<PredictionGr
   const sideRaw = typeof input.side === "string" ? input.side.toLowerCase() : input.side ?? "yes";
   if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${String(input.side)}`, { field: "side" });
   const tHours = check.nonNegative(input.tHours ?? 24, "tHours");
-  const vol = check.positive(input.vol ?? 0.2, "vol");
+  const vol = check.nonNegative(input.vol ?? 0.2, "vol");
   const runtime = check.oneOf(input.runtime ?? "worker", ["worker", "inline"] as const, "runtime");
   const g = await backendFor(runtime, undefined).call("predictionGreeks", price, size, sideRaw === "yes", tHours, vol);
   return { delta: g[0]!, gamma: g[1]!, theta: g[2]!, vega: g[3]! };
