@@ -1,10 +1,554 @@
 //! Joint Kelly: maximise expected log growth over outcome scenarios.
+//!
+//! maximise G(f) = Σ_s P(s)·log(1 + Σ_i f_i·r_i(s)) over f ≥ 0, Σ f ≤ max_total, where
+//! r_i(s) = (1 − P_i)/P_i if market i's held side wins in s and −1 otherwise (P_i = held price).
+//!
+//! Scenarios: exact enumeration of the 2^n outcomes (P(s) = Π p_i or (1 − p_i)) when `factor` is None
+//! and at most 16 markets can matter; otherwise `n_scenarios` Monte Carlo scenarios generated with
+//! [`crate::montecarlo::outcome_blocks`] (same block seeding as the P&L simulation; copula when a factor
+//! is given), identical outcome patterns merged, P(s) = count/n. Scenarios with P(s) = 0 are dropped.
+//!
+//! Optimiser: primal active-set Newton method. Working set = {f_i = 0 fixed} ∪ {Σf = max_total};
+//! Newton steps on the free variables (Hessian with a tiny ridge, equality-constrained when the budget
+//! is active), a fraction-to-boundary rule that keeps every scenario's wealth 1 + f·r(s) > 0, Armijo
+//! backtracking, and KKT multiplier checks to release constraints. It converges quadratically, so the
+//! result is exact to ~1e-12 for well-conditioned problems (e.g. the single-market closed form
+//! f = (p − P)/(1 − P)).
+//!
+//! Degenerate markets (decided before optimising, one line each):
+//! * price P = 1: the bet can only lose or break even → f = 0.
+//! * held probability p = 0: never wins → f = 0.
+//! * price P = 0: the odds are infinite; P is replaced by 1e-12 (the continuous limit, f → p for one market).
+//! * p = 1 > P: a sure win, so f grows until the budget `max_total` binds (log growth is unbounded).
 use crate::correlation::CopulaFactor;
-use crate::Result;
+use crate::montecarlo;
+use crate::{HzError, Result};
+
+/// Largest number of relevant markets solved by exact enumeration (2^16 = 65 536 outcomes).
+pub const MAX_EXACT_MARKETS: usize = 16;
+/// Prices below this are treated as this (infinite-odds limit).
+pub const MIN_PRICE: f64 = 1e-12;
+
+/// Weighted outcome scenarios of the relevant markets, bit-packed (`words` u64 per scenario).
+struct Scenarios {
+    words: usize,
+    bits: Vec<u64>,
+    w: Vec<f64>,
+}
+
+impl Scenarios {
+    fn len(&self) -> usize {
+        self.w.len()
+    }
+}
 
 /// `prices`/`probs`: held-side. Exact 2^N enumeration when `factor` is None and N ≤ 16, Monte Carlo
 /// (`n_scenarios`, `seed`) otherwise. Returns the optimum f ≥ 0, Σf ≤ max_total (before any fraction).
 pub fn joint_kelly(prices: &[f64], probs: &[f64], max_total: f64, factor: Option<&CopulaFactor>, n_scenarios: usize, seed: u64) -> Result<Vec<f64>> {
-    let _ = (prices, probs, max_total, factor, n_scenarios, seed);
-    todo!()
+    let n = prices.len();
+    if probs.len() != n {
+        return Err(HzError::InvalidArgument(format!(
+            "kelly: prices and probabilities differ in length ({n} vs {})",
+            probs.len()
+        )));
+    }
+    for i in 0..n {
+        if !(prices[i].is_finite() && (0.0..=1.0).contains(&prices[i])) {
+            return Err(HzError::InvalidPrice(format!("market {i}: price must be a finite number in [0, 1], got {}", prices[i])));
+        }
+        if !(probs[i].is_finite() && (0.0..=1.0).contains(&probs[i])) {
+            return Err(HzError::InvalidProbability(format!(
+                "market {i}: probability must be a finite number in [0, 1], got {}",
+                probs[i]
+            )));
+        }
+    }
+    if !(max_total.is_finite() && max_total > 0.0) {
+        return Err(HzError::InvalidArgument(format!("kelly: maxTotal must be a finite number > 0, got {max_total}")));
+    }
+    if let Some(f) = factor {
+        if f.l.nrows() != n {
+            return Err(HzError::InvalidArgument(format!(
+                "kelly: correlation has {} rows for {n} markets",
+                f.l.nrows()
+            )));
+        }
+    }
+    let mut out = vec![0.0; n];
+    // Markets that can matter: some chance to win and a price below 1.
+    let rel: Vec<usize> = (0..n).filter(|&i| probs[i] > 0.0 && prices[i] < 1.0).collect();
+    if rel.is_empty() {
+        return Ok(out);
+    }
+    let exact = factor.is_none() && rel.len() <= MAX_EXACT_MARKETS;
+    if !exact && n_scenarios == 0 {
+        return Err(HzError::InvalidArgument("kelly: nScenarios must be ≥ 1".into()));
+    }
+    let scen = if exact {
+        enumerate(&rel.iter().map(|&i| probs[i]).collect::<Vec<_>>())
+    } else {
+        sample(probs, factor, &rel, n_scenarios, seed)
+    };
+    let a: Vec<f64> = rel.iter().map(|&i| 1.0 / prices[i].max(MIN_PRICE)).collect();
+    let f = optimise(&scen, &a, max_total);
+    for (k, &i) in rel.iter().enumerate() {
+        out[i] = f[k];
+    }
+    Ok(out)
+}
+
+/// All 2^m outcomes of m independent markets with positive probability.
+fn enumerate(p: &[f64]) -> Scenarios {
+    let m = p.len();
+    let mut bits = Vec::with_capacity(1 << m);
+    let mut w = Vec::with_capacity(1 << m);
+    for s in 0u64..(1u64 << m) {
+        let mut prob = 1.0;
+        for (i, &pi) in p.iter().enumerate() {
+            prob *= if (s >> i) & 1 == 1 { pi } else { 1.0 - pi };
+        }
+        if prob > 0.0 {
+            bits.push(s);
+            w.push(prob);
+        }
+    }
+    Scenarios { words: 1, bits, w }
+}
+
+/// Monte Carlo outcomes (all markets simulated, as in the P&L simulation), projected on the relevant
+/// markets and merged.
+fn sample(probs: &[f64], factor: Option<&CopulaFactor>, rel: &[usize], n_scen: usize, seed: u64) -> Scenarios {
+    let n = probs.len();
+    let wf = montecarlo::outcome_words(n);
+    let wr = montecarlo::outcome_words(rel.len());
+    let mut packed = vec![0u64; n_scen * wr];
+    let chunk_blocks = 16;
+    let mut buf = vec![0u64; chunk_blocks * montecarlo::BLOCK_SIZE * wf];
+    let n_blocks = n_scen.div_ceil(montecarlo::BLOCK_SIZE);
+    let mut b = 0;
+    while b < n_blocks {
+        let nb = chunk_blocks.min(n_blocks - b);
+        let start = b * montecarlo::BLOCK_SIZE;
+        let cnt = (n_scen - start).min(nb * montecarlo::BLOCK_SIZE);
+        let out = &mut buf[..cnt * wf];
+        montecarlo::outcome_blocks(probs, factor, seed, n_scen, b, out);
+        for s in 0..cnt {
+            let src = &out[s * wf..(s + 1) * wf];
+            let dst = &mut packed[(start + s) * wr..(start + s + 1) * wr];
+            for (k, &i) in rel.iter().enumerate() {
+                if (src[i / 64] >> (i % 64)) & 1 == 1 {
+                    dst[k / 64] |= 1u64 << (k % 64);
+                }
+            }
+        }
+        b += nb;
+    }
+    // Merge identical patterns (sorted, so the order and the weights are deterministic).
+    let mut idx: Vec<usize> = (0..n_scen).collect();
+    idx.sort_unstable_by(|&x, &y| packed[x * wr..(x + 1) * wr].cmp(&packed[y * wr..(y + 1) * wr]));
+    let mut bits = Vec::new();
+    let mut w = Vec::new();
+    let inv = 1.0 / n_scen as f64;
+    let mut k = 0;
+    while k < n_scen {
+        let key = &packed[idx[k] * wr..(idx[k] + 1) * wr];
+        let mut c = 1;
+        while k + c < n_scen && &packed[idx[k + c] * wr..(idx[k + c] + 1) * wr] == key {
+            c += 1;
+        }
+        bits.extend_from_slice(key);
+        w.push(c as f64 * inv);
+        k += c;
+    }
+    Scenarios { words: wr, bits, w }
+}
+
+/// Dense SPD solve by Cholesky (a is k×k row-major, overwritten). Returns false if not SPD.
+fn cholesky_in_place(a: &mut [f64], k: usize) -> bool {
+    for j in 0..k {
+        let mut d = a[j * k + j];
+        for m in 0..j {
+            d -= a[j * k + m] * a[j * k + m];
+        }
+        if !(d > 0.0) || !d.is_finite() {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * k + j] = d;
+        for i in j + 1..k {
+            let mut s = a[i * k + j];
+            for m in 0..j {
+                s -= a[i * k + m] * a[j * k + m];
+            }
+            a[i * k + j] = s / d;
+        }
+    }
+    true
+}
+
+fn cholesky_solve(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
+    let mut y = b.to_vec();
+    for i in 0..k {
+        let mut s = y[i];
+        for m in 0..i {
+            s -= l[i * k + m] * y[m];
+        }
+        y[i] = s / l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut s = y[i];
+        for m in i + 1..k {
+            s -= l[m * k + i] * y[m];
+        }
+        y[i] = s / l[i * k + i];
+    }
+    y
+}
+
+struct Solver<'a> {
+    sc: &'a Scenarios,
+    a: &'a [f64],
+    m: usize,
+}
+
+impl Solver<'_> {
+    /// Bit mask (per word) of a set of market indices.
+    fn mask(&self, set: &[usize]) -> Vec<u64> {
+        let mut m = vec![0u64; self.sc.words];
+        for &i in set {
+            m[i / 64] |= 1u64 << (i % 64);
+        }
+        m
+    }
+
+    /// Calls `visit(i)` for every market i in `mask` whose held side wins in scenario s (ascending i).
+    #[inline(always)]
+    fn for_wins(&self, s: usize, mask: &[u64], mut visit: impl FnMut(usize)) {
+        let w = self.sc.words;
+        for (k, &mk) in mask.iter().enumerate() {
+            let mut x = self.sc.bits[s * w + k] & mk;
+            while x != 0 {
+                visit(k * 64 + x.trailing_zeros() as usize);
+                x &= x - 1;
+            }
+        }
+    }
+
+    /// Wealth 1 + f·r(s) of every scenario, with `support` the indices where f ≠ 0.
+    fn wealth(&self, f: &[f64], support: &[usize], wealth: &mut [f64]) {
+        let total: f64 = support.iter().map(|&i| f[i]).sum();
+        self.linear(support, &|i| f[i], 1.0 - total, wealth);
+    }
+
+    /// Change of wealth along direction d (on `free`).
+    fn wealth_dir(&self, d: &[f64], free: &[usize], dw: &mut [f64]) {
+        let mut full = vec![0.0; self.m];
+        for (c, &i) in free.iter().enumerate() {
+            full[i] = d[c];
+        }
+        let total: f64 = d.iter().sum();
+        self.linear(free, &|i| full[i], -total, dw);
+    }
+
+    /// out_s = base + Σ_{i ∈ set, i wins in s} v(i)·a_i.
+    fn linear(&self, set: &[usize], v: &dyn Fn(usize) -> f64, base: f64, out: &mut [f64]) {
+        let mask = self.mask(set);
+        let mut va = vec![0.0; self.m];
+        for &i in set {
+            va[i] = v(i) * self.a[i];
+        }
+        for (s, o) in out.iter_mut().enumerate() {
+            let mut acc = base;
+            self.for_wins(s, &mask, |i| acc += va[i]);
+            *o = acc;
+        }
+    }
+
+    /// (φ'(α), φ''(α)) of φ(α) = Σ w log(W + α ΔW).
+    fn dphi(&self, wealth: &[f64], dw: &[f64], alpha: f64) -> (f64, f64) {
+        let mut d1 = 0.0;
+        let mut d2 = 0.0;
+        for ((&w, &x), &dx) in self.sc.w.iter().zip(wealth).zip(dw) {
+            let q = dx / (x + alpha * dx);
+            d1 += w * q;
+            d2 -= w * q * q;
+        }
+        if d1.is_nan() {
+            d1 = f64::NEG_INFINITY;
+        }
+        (d1, d2)
+    }
+
+    /// argmax of the concave φ on (0, hi) where φ'(0) = `d0` > 0 and φ'(hi) < 0 (or hi is the
+    /// boundary of the domain): safeguarded Newton on φ'.
+    fn line_max(&self, wealth: &[f64], dw: &[f64], hi: f64, d0: f64) -> f64 {
+        let (mut lo, mut up) = (0.0f64, hi);
+        let mut alpha = if hi > 1.0 { 1.0 } else { 0.5 * hi };
+        for _ in 0..100 {
+            let (v, h) = self.dphi(wealth, dw, alpha);
+            if v.abs() <= 1e-13 * d0 {
+                return alpha;
+            }
+            if v > 0.0 {
+                lo = alpha;
+            } else {
+                up = alpha;
+            }
+            if up - lo <= 1e-15 * up {
+                return lo;
+            }
+            let newton = if h < 0.0 && v.is_finite() { alpha - v / h } else { f64::NAN };
+            alpha = if newton > lo && newton < up { newton } else { 0.5 * (lo + up) };
+        }
+        lo
+    }
+
+    /// Gradient of G for all markets.
+    fn gradient(&self, wealth: &[f64]) -> Vec<f64> {
+        let all: Vec<usize> = (0..self.m).collect();
+        let mask = self.mask(&all);
+        let mut a0 = 0.0;
+        let mut ai = vec![0.0; self.m];
+        for (s, (&w, &x)) in self.sc.w.iter().zip(wealth).enumerate() {
+            let t = w / x;
+            a0 += t;
+            self.for_wins(s, &mask, |i| ai[i] += t);
+        }
+        (0..self.m).map(|i| self.a[i] * ai[i] - a0).collect()
+    }
+
+    /// Gradient and negated Hessian (positive semi-definite) restricted to `free`.
+    fn derivatives(&self, wealth: &[f64], free: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        let k = free.len();
+        let mask = self.mask(free);
+        let mut pos = vec![0usize; self.m];
+        for (c, &i) in free.iter().enumerate() {
+            pos[i] = c;
+        }
+        let mut a0 = 0.0;
+        let mut b0 = 0.0;
+        let mut ai = vec![0.0; k];
+        let mut bij = vec![0.0; k * k];
+        let mut won: Vec<usize> = Vec::with_capacity(k);
+        for (s, (&w, &x)) in self.sc.w.iter().zip(wealth).enumerate() {
+            let t = w / x;
+            let t2 = t / x;
+            a0 += t;
+            b0 += t2;
+            won.clear();
+            self.for_wins(s, &mask, |i| won.push(pos[i]));
+            for (u, &c) in won.iter().enumerate() {
+                ai[c] += t;
+                let row = &mut bij[c * k..(c + 1) * k];
+                for &d in &won[u..] {
+                    row[d] += t2;
+                }
+            }
+        }
+        let g: Vec<f64> = (0..k).map(|c| self.a[free[c]] * ai[c] - a0).collect();
+        // −H_cd = Σ w r_c r_d / W² with r = −1 + a·x: B0 − a_c B_c − a_d B_d + a_c a_d B_cd.
+        // (`won` is ascending in market index, and so in c, hence bij is filled for c ≤ d.)
+        let mut neg_h = vec![0.0; k * k];
+        for c in 0..k {
+            for d in c..k {
+                let (ac, ad) = (self.a[free[c]], self.a[free[d]]);
+                let v = b0 - ac * bij[c * k + c] - ad * bij[d * k + d] + ac * ad * bij[c * k + d];
+                neg_h[c * k + d] = v;
+                neg_h[d * k + c] = v;
+            }
+        }
+        (g, neg_h)
+    }
+}
+
+/// Newton direction on the free set; with the budget active the step keeps Σd = 0 and the budget
+/// multiplier μ is returned. Returns (d, μ) or None when the system cannot be solved.
+fn newton_direction(g: &[f64], neg_h: &[f64], budget: bool) -> Option<(Vec<f64>, f64)> {
+    let k = g.len();
+    let scale = (0..k).map(|c| neg_h[c * k + c].abs()).fold(0.0, f64::max).max(1e-300);
+    let mut ridge = 1e-13 * scale;
+    for _ in 0..30 {
+        let mut a = neg_h.to_vec();
+        for c in 0..k {
+            a[c * k + c] += ridge;
+        }
+        if cholesky_in_place(&mut a, k) {
+            let y1 = cholesky_solve(&a, k, g);
+            if !budget {
+                return Some((y1, 0.0));
+            }
+            let ones = vec![1.0; k];
+            let y2 = cholesky_solve(&a, k, &ones);
+            let mu = y1.iter().sum::<f64>() / y2.iter().sum::<f64>();
+            let d: Vec<f64> = y1.iter().zip(&y2).map(|(u, v)| u - mu * v).collect();
+            if d.iter().all(|v| v.is_finite()) && mu.is_finite() {
+                return Some((d, mu));
+            }
+        }
+        ridge *= 100.0;
+    }
+    None
+}
+
+fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
+    let m = a.len();
+    let solver = Solver { sc, a, m };
+    let ns = sc.len();
+    let mut f = vec![0.0; m];
+    let mut fixed = vec![true; m];
+    let mut budget = false;
+    let mut wealth = vec![1.0; ns];
+    let mut dw = vec![0.0; ns];
+    let tol = |i: usize| 1e-11 * a[i].max(1.0);
+    let mut mu = 0.0;
+    let max_outer = 50 + 4 * m;
+    for _outer in 0..max_outer {
+        // ---- Newton iterations on the current working set.
+        for _inner in 0..200 {
+            let free: Vec<usize> = (0..m).filter(|&i| !fixed[i]).collect();
+            if free.is_empty() {
+                break;
+            }
+            solver.wealth(&f, &free, &mut wealth);
+            let (g, neg_h) = solver.derivatives(&wealth, &free);
+            let Some((d, mu_new)) = newton_direction(&g, &neg_h, budget) else { break };
+            mu = mu_new;
+            let dec: f64 = g.iter().zip(&d).map(|(x, y)| x * y).sum();
+            let dmax = d.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+            if !(dec > 1e-26) || dmax < 1e-15 {
+                break;
+            }
+            // Largest step keeping f ≥ 0 and Σf ≤ max_total.
+            let mut alpha_bound = f64::INFINITY;
+            let mut blocking: Option<usize> = None;
+            for (c, &i) in free.iter().enumerate() {
+                if d[c] < 0.0 {
+                    let t = f[i] / -d[c];
+                    if t < alpha_bound {
+                        alpha_bound = t;
+                        blocking = Some(i);
+                    }
+                }
+            }
+            let sum_d: f64 = d.iter().sum();
+            let sum_f: f64 = f.iter().sum();
+            let mut hits_budget = false;
+            if !budget && sum_d > 0.0 {
+                let t = ((max_total - sum_f) / sum_d).max(0.0);
+                if t < alpha_bound {
+                    alpha_bound = t;
+                    blocking = None;
+                    hits_budget = true;
+                }
+            }
+            // Largest step keeping every scenario's wealth positive (fraction to the boundary).
+            solver.wealth_dir(&d, &free, &mut dw);
+            let mut alpha_dom = f64::INFINITY;
+            for s in 0..ns {
+                if dw[s] < 0.0 {
+                    alpha_dom = alpha_dom.min(wealth[s] / -dw[s]);
+                }
+            }
+            // Exact line search: φ(α) = Σ w log(W + α ΔW) is concave; maximise it on [0, α_bound]
+            // (φ' → −∞ at the wealth boundary α_dom, so the maximiser keeps every wealth positive).
+            let mut at_bound = false;
+            let alpha;
+            if alpha_bound < alpha_dom && solver.dphi(&wealth, &dw, alpha_bound).0 >= 0.0 {
+                alpha = alpha_bound;
+                at_bound = true;
+            } else {
+                let hi0 = alpha_bound.min(alpha_dom);
+                if !hi0.is_finite() {
+                    alpha = 1.0;
+                } else {
+                    alpha = solver.line_max(&wealth, &dw, hi0, dec);
+                }
+            }
+            if !(alpha > 0.0) && !at_bound {
+                break;
+            }
+            for (c, &i) in free.iter().enumerate() {
+                f[i] = (f[i] + alpha * d[c]).max(0.0);
+            }
+            if at_bound {
+                // The working set grows: keep iterating on the new one (even after a zero-length step).
+                if hits_budget {
+                    budget = true;
+                    let s: f64 = f.iter().sum();
+                    if s > 0.0 {
+                        let r = max_total / s;
+                        f.iter_mut().for_each(|v| *v *= r);
+                    }
+                } else if let Some(i) = blocking {
+                    f[i] = 0.0;
+                    fixed[i] = true;
+                }
+            } else if alpha * dmax < 1e-16 {
+                break;
+            }
+        }
+        // ---- KKT check: release the budget or a bound whose multiplier has the wrong sign.
+        let support: Vec<usize> = (0..m).filter(|&i| f[i] != 0.0).collect();
+        solver.wealth(&f, &support, &mut wealth);
+        let g = solver.gradient(&wealth);
+        let free: Vec<usize> = (0..m).filter(|&i| !fixed[i]).collect();
+        if budget {
+            mu = if free.is_empty() { mu } else { free.iter().map(|&i| g[i]).sum::<f64>() / free.len() as f64 };
+            if mu < -1e-12 {
+                budget = false;
+                continue;
+            }
+        } else {
+            mu = 0.0;
+        }
+        let mut released = false;
+        for i in 0..m {
+            if fixed[i] && g[i] - mu > tol(i) {
+                fixed[i] = false;
+                released = true;
+            }
+        }
+        if !released {
+            break;
+        }
+    }
+    // Clean up: non-negative, within budget.
+    for v in f.iter_mut() {
+        if !(v.is_finite() && *v > 0.0) {
+            *v = 0.0;
+        }
+    }
+    let s: f64 = f.iter().sum();
+    if s > max_total {
+        let r = max_total / s;
+        f.iter_mut().for_each(|v| *v *= r);
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_market_closed_form() {
+        for &(p, price) in &[(0.6, 0.5), (0.3, 0.2), (0.9, 0.7), (0.55, 0.54), (0.4, 0.5), (0.99, 0.01)] {
+            let f = joint_kelly(&[price], &[p], 1.0, None, 0, 0).unwrap();
+            let expect = ((p - price) / (1.0 - price)).clamp(0.0, 1.0);
+            assert!((f[0] - expect).abs() < 1e-9, "p={p} P={price}: {} vs {expect}", f[0]);
+        }
+        // budget binding
+        let f = joint_kelly(&[0.2], &[0.8], 0.5, None, 0, 0).unwrap();
+        assert!((f[0] - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn validation() {
+        assert!(matches!(joint_kelly(&[1.5], &[0.5], 1.0, None, 0, 0), Err(HzError::InvalidPrice(_))));
+        assert!(matches!(joint_kelly(&[0.5], &[-0.1], 1.0, None, 0, 0), Err(HzError::InvalidProbability(_))));
+        assert!(matches!(joint_kelly(&[0.5], &[0.6], 0.0, None, 0, 0), Err(HzError::InvalidArgument(_))));
+        assert!(matches!(joint_kelly(&[0.5, 0.4], &[0.6], 1.0, None, 0, 0), Err(HzError::InvalidArgument(_))));
+        assert_eq!(joint_kelly(&[], &[], 1.0, None, 0, 0).unwrap(), Vec::<f64>::new());
+        assert_eq!(joint_kelly(&[1.0, 0.5], &[0.9, 0.0], 1.0, None, 0, 0).unwrap(), vec![0.0, 0.0]);
+    }
 }
