@@ -21,7 +21,8 @@ pub struct CopulaFactor {
     pub l: Array2<f64>,
     /// true when the input was indefinite and had to be repaired.
     pub repaired: bool,
-    /// smallest eigenvalue of the input matrix (before repair).
+    /// smallest eigenvalue of the input matrix (before repair) when it was not positive
+    /// semi-definite; 0 when it was (then it is not computed: the factorisation proves PSD).
     pub min_eigenvalue: f64,
 }
 
@@ -148,6 +149,11 @@ pub fn symmetric_eigen(a: ArrayView2<f64>) -> (Vec<f64>, Array2<f64>) {
 /// Symmetrically pivoted Cholesky of a PSD matrix: returns L (N × r) with rows in the ORIGINAL order
 /// and L·Lᵀ = C up to the dropped Schur complement, whose diagonal is ≤ `tol` (r = numerical rank).
 pub fn pivoted_cholesky(c: ArrayView2<f64>, tol: f64) -> Array2<f64> {
+    pivoted_cholesky_parts(c, tol).0
+}
+
+/// The pivoted Cholesky factor plus the rows that were never pivots and their residual diagonal.
+fn pivoted_cholesky_parts(c: ArrayView2<f64>, tol: f64) -> (Array2<f64>, Vec<usize>, Vec<f64>) {
     let n = c.nrows();
     // Column-major working factor: col k holds the k-th pivot step for every original row.
     let mut cols: Vec<Vec<f64>> = Vec::new();
@@ -190,7 +196,32 @@ pub fn pivoted_cholesky(c: ArrayView2<f64>, tol: f64) -> Array2<f64> {
             l[[i, k]] = col[i];
         }
     }
-    l
+    let rest: Vec<usize> = (0..n).filter(|&i| !done[i]).collect();
+    let rest_diag = rest.iter().map(|&i| d[i]).collect();
+    (l, rest, rest_diag)
+}
+
+/// Whether the Schur complement dropped by the pivoted Cholesky is (numerically) positive
+/// semi-definite and negligible — i.e. whether C itself is PSD. For PSD C every residual entry is
+/// bounded by √(d_i d_j) ≤ tol; an indefinite C leaves a negative diagonal or a large off-diagonal.
+fn residual_is_negligible(c: ArrayView2<f64>, l: &Array2<f64>, rest: &[usize], rest_diag: &[f64], tol: f64) -> bool {
+    let slack = 1e-10;
+    if rest_diag.iter().any(|&v| v < -slack) {
+        return false;
+    }
+    for (a, &i) in rest.iter().enumerate() {
+        for (b, &j) in rest.iter().enumerate().skip(a + 1) {
+            let mut r = c[[i, j]];
+            for k in 0..l.ncols() {
+                r -= l[[i, k]] * l[[j, k]];
+            }
+            let bound = (rest_diag[a].max(0.0) * rest_diag[b].max(0.0)).sqrt().max(tol) + slack;
+            if r.abs() > bound {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Rank tolerance of the pivoted Cholesky for an N × N correlation matrix.
@@ -252,11 +283,18 @@ pub fn copula_factor(c: ArrayView2<f64>) -> CopulaFactor {
             }
         }
     }
+    // Fast path, O(N²·r): a PSD matrix (also a singular one) factors with a negligible residual.
+    // Only an indefinite one pays for the O(N³)-per-sweep Jacobi eigen-decomposition and repair.
+    let tol = rank_tolerance(n);
+    let (l, rest, rest_diag) = pivoted_cholesky_parts(s.view(), tol);
+    if residual_is_negligible(s.view(), &l, &rest, &rest_diag, tol) {
+        return CopulaFactor { l, repaired: false, min_eigenvalue: 0.0 };
+    }
     let (vals, vecs) = symmetric_eigen(s.view());
     let min_eigenvalue = vals.first().copied().unwrap_or(1.0);
     let repaired = min_eigenvalue < -REPAIR_TOLERANCE;
     let target = if repaired { floor_eigenvalues(&vals, &vecs) } else { s };
-    let l = pivoted_cholesky(target.view(), rank_tolerance(n));
+    let l = pivoted_cholesky(target.view(), tol);
     CopulaFactor { l, repaired, min_eigenvalue }
 }
 
