@@ -116,9 +116,15 @@ export class WorkerPool implements EngineBackend {
     return best;
   }
 
+  /**
+   * Arguments are moved, not copied: every typed array the facade passes is built for this one
+   * call, so its buffer is transferred to the worker (large histories cross the boundary once).
+   */
   async call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
     const i = await this.#leastBusy();
-    return this.#on(i, (api) => api.call(name, args) as Promise<EngineResult<K>>);
+    const buffers = new Set<ArrayBuffer>();
+    for (const a of args as unknown[]) if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) buffers.add(a.buffer);
+    return this.#on(i, (api) => api.call(name, transfer(args, [...buffers])) as Promise<EngineResult<K>>);
   }
 
   async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
