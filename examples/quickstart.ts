@@ -21,14 +21,15 @@ const book = [
   { marketId: "PI2998-IN-S1-D", side: "no", size: 800, entryPrice: 0.45 },
 ] as const;
 
-// Replay the last 60 days of prices: the portfolio records each one (held-side prices: 1 − YES for NO).
+// Replay 60 days of prices up to mid-September 2018 (day 100 of 159): the portfolio records each
+// one (held-side prices: 1 − YES for NO positions).
 const held = (side: "yes" | "no", yes: number) => (side === "yes" ? yes : Math.round((1 - yes) * 100) / 100);
-const days = closes[book[0].marketId]!.length;
+const asOf = 100;
 for (const pos of book) {
   const series = closes[pos.marketId]!;
-  p.addPosition({ ...pos, currentPrice: held(pos.side, series[days - 61]!) });
+  p.addPosition({ ...pos, currentPrice: held(pos.side, series[asOf - 61]!) });
 }
-for (let t = days - 60; t < days; t++) {
+for (let t = asOf - 60; t < asOf; t++) {
   for (const pos of book) p.updatePrice(pos.marketId, held(pos.side, closes[pos.marketId]![t]!));
 }
 
