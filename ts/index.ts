@@ -19,10 +19,10 @@ export type {
 export { HzError } from "./errors.js";
 export { predictionGreeks, MAX_SIMULATIONS, HISTOGRAM_BINS } from "./metrics.js";
 export type { MetricsOptions, PortfolioMetrics, PredictionGreeks, GreeksInput } from "./metrics.js";
-export type { LongOperationOptions } from "./simulation.js";
+export type { LongOperationOptions, PnlStats } from "./simulation.js";
 export type { HzErrorCode, HzErrorDetails } from "./errors.js";
 export type { ReturnsHistory } from "./history.js";
-export { MAX_HISTORY_CELLS } from "./history.js";
+export { MAX_HISTORY_CELLS, MAX_COVARIANCE_MARKETS } from "./history.js";
 export { init } from "./wasm.js";
 export { sharedEngine, shutdown } from "./backend.js";
 export type { Runtime } from "./backend.js";

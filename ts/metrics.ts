@@ -1,6 +1,6 @@
 // Portfolio risk metrics: Monte Carlo P&L distribution, Greeks, correlation.
 import { fail } from "./errors.js";
-import { toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import { checkCovarianceMarkets, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
 import * as check from "./validate.js";
@@ -42,26 +42,17 @@ export interface MetricsOptions extends LongOperationOptions {
 }
 
 /** What `metrics()` returns. Money in the contracts' currency; positive VaR/CVaR/maxLoss = loss. */
-export interface PortfolioMetrics {
+export interface PortfolioMetrics extends PnlStats {
   numPositions: number;
+  /** Σ size × currentPrice. */
   totalValue: number;
   /** Σ (value − cost). */
   totalPnl: number;
+  /** totalPnl / Σ cost (0 when nothing was paid). */
   totalPnlPct: number;
   /** HHI of value shares. */
   concentration: number;
-  /** Mean scenario P&L at resolution, against cost basis. */
-  expectedPnl: number;
-  var95: number;
-  cvar95: number;
-  var99: number;
-  cvar99: number;
-  /** Share of scenarios with P&L > 0. */
-  winProbability: number;
-  /** −(worst scenario P&L). */
-  maxLoss: number;
-  /** Best scenario P&L. */
-  maxGain: number;
+  /** Position Greeks by market (per-share Greeks × size). */
   greeks: Record<string, PredictionGreeks>;
   /** Correlation used by the copula (rows = `correlationMarkets`), or null when outcomes are independent. */
   correlationMatrix: number[][] | null;
@@ -73,12 +64,13 @@ export interface PortfolioMetrics {
   shrinkageIntensity: number;
   /** True when the given correlation was not positive semi-definite and was repaired. */
   correlationRepaired: boolean;
-  /** Scenario P&L histogram: `edges` has one more entry than `counts`. */
-  pnlHistogram: { edges: number[]; counts: number[] };
   /** The seed used (pass it back to reproduce the run). */
   seed: number;
+  /** Scenarios simulated. */
   nSimulations: number;
+  /** Hours to resolution used for the Greeks. */
   tHours: number;
+  /** Volatility used for the Greeks. */
   vol: number;
 }
 
@@ -139,6 +131,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     if (!Array.isArray(c) || c.length !== positions.length) {
       fail("INVALID_ARGUMENT", `correlation must be a ${positions.length}×${positions.length} matrix (positions() order)`, { field: "correlation" });
     }
+    checkCovarianceMarkets(n, "correlation");
     const full = positions.length;
     c.forEach((row: ArrayLike<number>, i: number) => {
       if (row === null || typeof row !== "object" || row.length !== full) {

@@ -87,16 +87,28 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
   }
 }
 
-/** Statistics of a scenario P&L sample (see `PortfolioMetrics`). */
+/**
+ * Statistics of a scenario P&L sample (scenario P&L = Σ size × (payout − entryPrice), in the
+ * contracts' currency). VaR/CVaR use the skfolio/Riskfolio definition; positive = loss.
+ */
 export interface PnlStats {
+  /** Mean scenario P&L at resolution, against cost basis. */
   expectedPnl: number;
+  /** Value at risk at 95%: −r(i), i = max(0, ⌈0.05·n⌉ − 1) of the sorted scenario P&L r. */
   var95: number;
+  /** Conditional VaR (expected shortfall) at 95%: the mean loss of the worst 5% of scenarios. */
   cvar95: number;
+  /** Value at risk at 99%. */
   var99: number;
+  /** Conditional VaR at 99%. */
   cvar99: number;
+  /** Share of scenarios with P&L > 0. */
   winProbability: number;
+  /** −(worst scenario P&L). */
   maxLoss: number;
+  /** Best scenario P&L. */
   maxGain: number;
+  /** Scenario P&L histogram (50 equal-width bins): `edges` has one more entry than `counts`. */
   pnlHistogram: { edges: number[]; counts: number[] };
 }
 
