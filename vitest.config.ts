@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/runtime/browser.test.ts", "test/runtime/deno.test.ts", "test/e2e/**"],
+          exclude: ["test/runtime/browser.test.ts", "test/runtime/deno.test.ts"],
         },
       },
       {

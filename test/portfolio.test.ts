@@ -292,3 +292,14 @@ describe("replacing a position", () => {
     expect(p.priceHistory("a")).toEqual([0.5]);
   });
 });
+
+describe("setCapital", () => {
+  it("changes what weights are measured against, validates, and can be cleared", () => {
+    const p = sample();
+    p.setCapital(5_000);
+    expect(p.weights()["fed-cut"]).toBeCloseTo(208 / 5_000, 15);
+    rejects(p, () => p.setCapital(-1), "INVALID_ARGUMENT", /capital/);
+    p.setCapital(undefined);
+    expect(p.capital).toBeCloseTo(p.totalValue(), 12);
+  });
+});

@@ -1,6 +1,6 @@
 // The Portfolio facade: synchronous bookkeeping in TypeScript, maths in the wasm engine.
 import { fail, HzError } from "./errors.js";
-import { historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
+import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import * as check from "./validate.js";
@@ -228,6 +228,14 @@ export class Portfolio {
     return this.#capital;
   }
 
+  /**
+   * Changes the capital the weights are measured against (e.g. to track an engine's equity);
+   * `undefined` measures against the total value again.
+   */
+  setCapital(capital: number | undefined): void {
+    this.#capital = capital === undefined ? undefined : check.positive(capital, "capital");
+  }
+
   /** Capital the weights are measured against: the configured capital, else the total value. */
   get capital(): number {
     return this.#capital ?? this.totalValue();
@@ -449,6 +457,7 @@ export class Portfolio {
       heldProbs.push(h.side === "yes" ? yes : 1 - yes);
       heldPrices.push(h.currentPrice);
     }
+    if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
     const out: Weights = {};
     for (const id of this.#held.keys()) out[id] = 0;
@@ -575,8 +584,10 @@ export class Portfolio {
     if (returnsHistory !== undefined) return historyFor(returnsHistory, this.marketIds(), ids);
     if (ids.length === 0) return undefined;
     const records = ids.map((id) => this.#get(id).prices);
-    const m = Math.min(...records.map((r) => r.length));
+    let m = Infinity;
+    for (const r of records) m = Math.min(m, r.length);
     if (m < MIN_RECORDED_OBSERVATIONS) return undefined;
+    checkCovarianceMarkets(ids.length, "recorded prices");
     const n = ids.length;
     const data = new Float64Array((m - 1) * n);
     records.forEach((r, j) => {
@@ -633,6 +644,7 @@ export async function ledoitWolf(returnsHistory: ReadonlyArray<ArrayLike<number>
   if (!Array.isArray(returnsHistory)) fail("INVALID_HISTORY", "ledoitWolf expects rows of numbers (T × N)", { field: "returnsHistory" });
   const first = returnsHistory[0];
   const n = first && typeof first === "object" ? first.length : 0;
+  checkCovarianceMarkets(n);
   const ids = Array.from({ length: n }, (_, j) => `column ${j}`);
   const runtime = check.oneOf(options?.runtime ?? "worker", RUNTIMES, "runtime");
   return ledoitWolfOf(historyMatrix(returnsHistory, ids), options, backendFor(runtime, undefined));

@@ -43,8 +43,8 @@ function nodeEndpoint(port: MessagePortLike): Endpoint {
 
 /** Starts one engine worker. */
 export async function spawnWorker(): Promise<WorkerHandle> {
-  const url = new URL("./worker.js", import.meta.url);
   if (hasWebWorkers() && !isNodeLike()) {
+    // This exact pattern lets bundlers (Vite, webpack, esbuild) find and bundle the worker.
     const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "hz-portfolio-engine" });
     const exitListeners: Array<(r: string) => void> = [];
     let exited = false;
@@ -72,6 +72,9 @@ export async function spawnWorker(): Promise<WorkerHandle> {
     };
   }
   const { Worker: NodeWorkerCtor } = await nodeImport<typeof import("node:worker_threads")>("node:worker_threads");
+  // Built from a variable so bundlers do not also embed an unbundled copy of the worker.
+  const workerFile = "./worker.js";
+  const url = new URL(workerFile, import.meta.url);
   // The parent's --input-type / --eval flags are meaningless (and fatal) for a worker file.
   const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
   const w: NodeWorker = new NodeWorkerCtor(url, { name: "hz-portfolio-engine", execArgv });

@@ -1,0 +1,305 @@
+// End-to-end test of the dashboard (examples/dashboard) in real Chromium, driven by playwright-core.
+// It builds the app with Vite (a second or two), serves the build from a tiny static server, and checks
+// that the replay advances, the metrics equal what Node computes for the same state and seed, the
+// cancel button stops a long Monte Carlo run, executing orders updates the positions table, the
+// charts are drawn and the page logs no errors. Artifact: test-results/dashboard.png.
+// Set HZ_UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/dashboard.png (the README's screenshot).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Portfolio, shutdown, type PortfolioJSON, type PortfolioMetrics } from "../../dist/index.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const appDir = join(root, "examples/dashboard/dist");
+const artifacts = join(root, "test-results");
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".css": "text/css",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** A static file server for `dir` on a free local port. */
+function serve(dir: string): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    let path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+    if (path.endsWith("/")) path += "index.html";
+    const file = resolve(dir, `.${path}`);
+    if (file !== dir && !file.startsWith(dir + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+interface MetricsRun {
+  step: number;
+  date: string;
+  options: { nSimulations: number; seed: number; tHours: number; vol: number };
+  portfolio: PortfolioJSON;
+  metrics: PortfolioMetrics;
+}
+
+let server: Server;
+let browser: Browser;
+let page: Page;
+let base: string;
+const pageErrors: string[] = [];
+
+const hz = <T>(fn: string): Promise<T> => page.evaluate(`(() => { const hz = window.__hz; return ${fn}; })()`) as Promise<T>;
+const lastRun = async (): Promise<MetricsRun> => JSON.parse(await hz<string>("JSON.stringify(hz.last)")) as MetricsRun;
+const idle = () => page.waitForFunction(() => window.__hz.ready && !window.__hz.busy, undefined, { timeout: 60_000 });
+
+/** Types a value into a control and commits it (leaving the field fires `change`, as for a user). */
+async function setInput(testid: string, value: string): Promise<void> {
+  await page.getByTestId(testid).fill(value);
+  await page.getByTestId(testid).blur();
+}
+
+/** Metrics of the page's portfolio snapshot, recomputed in Node (worker_threads) with the same options. */
+async function nodeMetrics(run: MetricsRun): Promise<PortfolioMetrics> {
+  const p = Portfolio.fromJSON(run.portfolio);
+  return JSON.parse(JSON.stringify(await p.metrics(run.options))) as PortfolioMetrics;
+}
+
+describe("dashboard in Chromium", () => {
+  beforeAll(async () => {
+    // Always rebuild (about a second), so the test never runs a stale app against a fresh dist/.
+    execFileSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--config", "examples/dashboard/vite.config.ts", "--logLevel", "warn"], {
+      cwd: root,
+      stdio: "inherit",
+    });
+    server = await serve(appDir);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`console.error: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on("requestfailed", (r) => pageErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    await shutdown();
+  });
+
+  it("loads and replays the PredictIt data, with live metrics from the worker pool", async () => {
+    await page.goto(base);
+    await page.waitForFunction(() => window.__hz?.ready === true, undefined, { timeout: 30_000 });
+    expect(await hz<number>("hz.steps")).toBe(159);
+    const first = await hz<number>("hz.step");
+    await page.waitForFunction((n) => window.__hz.step >= n, first + 20, { timeout: 30_000 });
+    expect(await hz<boolean>("hz.playing")).toBe(true);
+    await page.getByTestId("play-toggle").click();
+    await idle();
+    const step = await hz<number>("hz.step");
+    expect(step).toBeGreaterThan(first + 20 - 1);
+    expect(Number(await page.getByTestId("replay-step").textContent())).toBe(step);
+    expect(await page.getByTestId("replay-date").textContent()).toMatch(/^2018-0[6-9]-\d\d$/);
+    // Still paused: the replay does not move.
+    await page.waitForTimeout(500);
+    expect(await hz<number>("hz.step")).toBe(step);
+    // One step, by the Step button.
+    await page.getByTestId("step-button").click();
+    await page.waitForFunction((n) => window.__hz.step === n, step + 1);
+    await idle();
+    expect(await page.getByTestId("position-row").count()).toBeGreaterThan(3);
+
+    const run = await lastRun();
+    expect(run.step).toBe(step + 1);
+    expect(await hz<string>("hz.status")).toBe("done");
+    expect(run.options).toEqual({ nSimulations: 20_000, seed: 42, tHours: 24, vol: 0.2 });
+    // The metrics are those of the state on screen.
+    expect(JSON.stringify(run.portfolio)).toBe(await hz<string>("JSON.stringify(hz.portfolio())"));
+    expect(run.metrics.correlationMatrix).not.toBeNull(); // copula on the recorded daily changes
+    for (const [id, key] of [["metric-var95", "var95"], ["metric-cvar95", "cvar95"], ["metric-win", "winProbability"], ["metric-hhi", "concentration"]] as const) {
+      expect(await page.getByTestId(id).getAttribute("data-value")).toBe(String(run.metrics[key]));
+    }
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("shows exactly the metrics Node computes for the same portfolio and seed", async () => {
+    const run = await lastRun();
+    expect(JSON.stringify(await nodeMetrics(run))).toBe(JSON.stringify(run.metrics));
+
+    // Other controls: the page re-runs (live) with them, and Node still agrees bit for bit.
+    await setInput("input-nsim", "50000");
+    await setInput("input-seed", "7");
+    await setInput("input-thours", "72");
+    await setInput("input-vol", "0.35");
+    await idle();
+    const run2 = await lastRun();
+    expect(run2.options).toEqual({ nSimulations: 50_000, seed: 7, tHours: 72, vol: 0.35 });
+    expect(run2.metrics.seed).toBe(7);
+    expect(JSON.stringify(await nodeMetrics(run2))).toBe(JSON.stringify(run2.metrics));
+    expect(JSON.stringify(run2.metrics)).not.toBe(JSON.stringify(run.metrics));
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("cancels a long Monte Carlo run", async () => {
+    await page.getByTestId("live-toggle").uncheck();
+    await idle();
+    const runs = await hz<number>("hz.runs");
+    await setInput("input-nsim", "10000000");
+    await page.getByTestId("mc-run").click();
+    // Press Cancel as soon as the progress bar moves (from inside the page: no round trip, so even a
+    // fast machine cannot finish 10M scenarios first).
+    const atCancel = await page.evaluate(async () => {
+      const bar = document.querySelector("[data-testid=mc-progress]") as HTMLProgressElement;
+      while (!(window.__hz.status === "running" && bar.value > 0)) await new Promise((r) => setTimeout(r, 1));
+      (document.querySelector("[data-testid=mc-cancel]") as HTMLButtonElement).click();
+      return bar.value;
+    });
+    const t0 = Date.now();
+    expect(atCancel).toBeGreaterThan(0);
+    await page.waitForFunction(() => window.__hz.status === "cancelled", undefined, { timeout: 10_000 });
+    const stopMs = Date.now() - t0;
+    const progress = await page.getByTestId("mc-progress").evaluate((e) => (e as HTMLProgressElement).value);
+    expect(progress).toBeGreaterThan(0);
+    expect(progress).toBeLessThan(1);
+    await page.waitForTimeout(700);
+    // Stopped: no more progress, no result, the controls are back.
+    expect(await page.getByTestId("mc-progress").evaluate((e) => (e as HTMLProgressElement).value)).toBe(progress);
+    expect(await hz<number>("hz.runs")).toBe(runs);
+    expect(await page.getByTestId("mc-status").getAttribute("data-status")).toBe("cancelled");
+    expect(await page.getByTestId("mc-cancel").isDisabled()).toBe(true);
+    expect(await page.getByTestId("mc-run").isEnabled()).toBe(true);
+    expect(stopMs).toBeLessThan(5_000);
+    // Back to a quick run.
+    await setInput("input-nsim", "20000");
+    await setInput("input-seed", "42");
+    await setInput("input-thours", "24");
+    await setInput("input-vol", "0.2");
+    await page.getByTestId("live-toggle").check();
+    await page.getByTestId("mc-run").click();
+    await idle();
+    expect(await hz<string>("hz.status")).toBe("done");
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("executes the rebalance orders through the engine's RiskConfig and updates the positions", async () => {
+    const sizesBefore = await page.getByTestId("position-size").allTextContents();
+    await page.getByTestId("optimizer-equal").check();
+    const statuses: string[] = [];
+    // 20% of equity: mostly sells, which the exposure limit never blocks. Then 100% of equity asks
+    // for more than maxTotalExposure (6 000) allows: some buys are rejected, and the page says why.
+    for (const invest of ["20", "100"]) {
+      await setInput("input-invest", invest);
+      await idle();
+      const orders = await hz<{ marketId: string; action: string; sizeDelta: number }[]>("hz.orders");
+      expect(orders.length).toBeGreaterThan(0);
+      expect(await page.getByTestId("order-row").count()).toBe(orders.length);
+      const before = await hz<string>("hz.executions.length === 0 ? '' : hz.executions[0].orderId");
+      await page.getByTestId("execute-button").click();
+      await page.waitForFunction((id) => window.__hz.executions.length > 0 && window.__hz.executions[0]!.orderId !== id, before);
+      await expect.poll(() => page.getByTestId("execution-result").count()).toBe(orders.length);
+      const shown = await page.getByTestId("execution-result").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.status!));
+      if (invest === "100") {
+        expect(shown).toContain("rejected");
+        expect(await page.getByTestId("execution-results").textContent()).toContain("rejected (maxTotalExposure)");
+      }
+      statuses.push(...shown);
+      await idle();
+    }
+    expect(statuses).toContain("filled");
+
+    // The positions table shows the engine's new positions (followed by the Portfolio).
+    const sizesAfter = await page.getByTestId("position-size").allTextContents();
+    expect(sizesAfter).not.toEqual(sizesBefore);
+    const engine = await hz<{ positions: { marketId: string; size: number }[] }>("hz.engine()");
+    const rows = await page.getByTestId("position-row").evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.market, e.querySelector("[data-testid=position-size]")!.textContent]));
+    expect(rows).toEqual(engine.positions.map((p) => [p.marketId, p.size.toFixed(1)]));
+    expect(Number(await page.getByTestId("engine-positions").getAttribute("data-value"))).toBeLessThanOrEqual(6_000 * (1 + 1e-9));
+    // The metrics were recomputed for the new positions, and still match Node.
+    const run = await lastRun();
+    expect(JSON.stringify(run.portfolio)).toBe(await hz<string>("JSON.stringify(hz.portfolio())"));
+    expect(JSON.stringify(await nodeMetrics(run))).toBe(JSON.stringify(run.metrics));
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("draws the charts and renders a non-blank page (test-results/dashboard.png)", async () => {
+    const counts = await page.evaluate(() => {
+      const n = (sel: string) => document.querySelectorAll(sel).length;
+      return {
+        bars: n("[data-testid=weights-chart] svg rect"),
+        histogram: n("[data-testid=histogram] svg rect"),
+        markers: n("[data-testid=histogram] svg line[stroke-dasharray]"),
+        heatmap: n("[data-testid=heatmap] svg rect"),
+        equity: (document.querySelector("[data-testid=equity-chart] polyline")?.getAttribute("points") ?? "").split(" ").length,
+        greeks: n("[data-testid=greeks-table] tbody tr"),
+        positions: n("[data-testid=position-row]"),
+      };
+    });
+    const run = await lastRun();
+    const n = run.metrics.correlationMarkets.length;
+    expect(counts.bars).toBe(5 * counts.positions);
+    expect(counts.histogram).toBe(run.metrics.pnlHistogram.counts.length);
+    expect(counts.markers).toBe(2); // VaR95 and CVaR95
+    expect(counts.heatmap).toBe(n * n);
+    expect(counts.greeks).toBe(counts.positions);
+    expect(counts.equity).toBeGreaterThan(20);
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0)); // the header is sticky
+    const png = await page.screenshot({ fullPage: true });
+    writeFileSync(join(artifacts, "dashboard.png"), png);
+    if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard.png"), await page.screenshot({ fullPage: true }));
+    expect(new Set(png).size).toBeGreaterThan(200);
+    // Decode the PNG in the page and look at its pixels: many colours, not one flat field.
+    const pixels = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext("2d")!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      let sum = 0;
+      let sum2 = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+        const l = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
+        sum += l;
+        sum2 += l * l;
+      }
+      const k = d.length / 4;
+      return { width: c.width, height: c.height, colours: colours.size, sd: Math.sqrt(sum2 / k - (sum / k) ** 2) };
+    }, png.toString("base64"));
+    expect(pixels.width).toBe(1280);
+    expect(pixels.height).toBeGreaterThan(900);
+    expect(pixels.colours).toBeGreaterThan(500);
+    expect(pixels.sd).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("logged no console errors or page errors", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
