@@ -394,3 +394,13 @@ function inverse(F: (x: number) => number, p: number): number {
   }
   return (lo + hi) / 2;
 }
+
+describe("joint Kelly cancellation", () => {
+  it("an aborted signal rejects with AbortError", async () => {
+    const p = build([{ id: "a", side: "yes", size: 1, entry: 0.5, price: 0.5 }]);
+    const ac = new AbortController();
+    ac.abort();
+    const err = await p.optimizeKelly({ probs: { a: 0.7 }, method: "joint", signal: ac.signal }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("AbortError");
+  });
+});

@@ -3,6 +3,7 @@ import { fail, HzError } from "./errors.js";
 import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
+import { throwIfAborted } from "./simulation.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
@@ -82,6 +83,11 @@ export interface KellyOptions {
   nSimulations?: number;
   /** Joint method only: seed of the Monte Carlo scenarios. Default 42. */
   seed?: number;
+  /**
+   * Joint method only: aborting rejects the call with an `AbortError` (checked before the engine
+   * call and when it returns — a single optimisation is not interrupted midway, its result is dropped).
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `optimizeRiskParity`. */
@@ -459,6 +465,7 @@ export class Portfolio {
     }
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
+    throwIfAborted(o.signal);
     const out: Weights = {};
     for (const id of this.#held.keys()) out[id] = 0;
     if (ids.length === 0) return out;
@@ -469,6 +476,7 @@ export class Portfolio {
       const n = ids.length;
       const corr = history ? (await this.#engine.call("historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
       f = await this.#engine.call("kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
+      throwIfAborted(o.signal);
     }
     ids.forEach((id, i) => (out[id] = f[i]!));
     return out;
