@@ -47,12 +47,12 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * Blocks per wasm call: at most ~1M scenario·markets (a millisecond or two: long enough for V8 to
- * tier the code up, short enough for prompt aborts), and at most 1/16 of the run so progress is
- * reported often and work spreads evenly over a pool.
+ * Blocks per wasm call: at most ~4M scenario·markets (a few milliseconds: long enough for V8 to
+ * tier the code up and to amortise a worker round trip, short enough for prompt aborts), and at
+ * most 1/8 of the run so progress is reported and work spreads evenly over a pool.
  */
 export function blocksPerChunk(blockSize: number, markets: number, nBlocks: number): number {
-  return Math.max(1, Math.min(Math.floor(2 ** 20 / (blockSize * Math.max(1, markets))), Math.ceil(nBlocks / 16)));
+  return Math.max(1, Math.min(Math.floor(2 ** 22 / (blockSize * Math.max(1, markets))), Math.ceil(nBlocks / 8)));
 }
 
 /** Runs a whole simulation on this thread. */
