@@ -164,7 +164,7 @@ describe("RiskConfig: each limit accepts at the boundary and rejects beyond it",
     expect(rejected(await e.submitOrder(sell("a", 201)))).toMatchObject({ reason: "insufficientPosition", limit: 200, attempted: 201, excess: 1 });
     expect(rejected(await e.submitOrder(sell("b", 1)))).toMatchObject({ reason: "insufficientPosition", limit: 0 });
     expect(rejected(await e.submitOrder(sell("a", 1, { side: "no" }))).reason).toBe("insufficientPosition");
-    expect(rejected(await e.submitOrder(buy("zzz", 1)))).toMatchObject({ reason: "unknownMarket", price: undefined });
+    await expect(e.submitOrder(buy("zzz", 1))).rejects.toMatchObject({ code: "UNKNOWN_MARKET", marketId: "zzz" });
     expect(rejected(await e.submitOrder(buy("a", 1, { side: "no" }))).reason).toBe("oppositeSide");
     // limit on the traded side's price: buy fills at ≤ limit, sell at ≥ limit
     expect(rejected(await e.submitOrder(sell("a", 10, { limitPrice: 0.51 })))).toMatchObject({ reason: "limitPrice", limit: 0.51, attempted: 0.5 });
@@ -266,11 +266,11 @@ describe("feeds and events", () => {
     off();
     e.pushPrice("a", 0.5, T0 + 2);
     expect(seen).toEqual(["a@0.4", "b@0.6"]);
-    await e.submitOrder(buy("nope", 1));
+    await e.submitOrder(sell("a", 1e6));
     const first = await it.next();
     const second = await it.next();
     expect(first.value).toMatchObject({ type: "fill", data: { marketId: "a", size: 10 } });
-    expect(second.value).toMatchObject({ type: "reject", data: { reason: "unknownMarket" } });
+    expect(second.value).toMatchObject({ type: "reject", data: { reason: "insufficientPosition" } });
     await it.return!();
     expect((await it.next()).done).toBe(true);
   });
@@ -533,8 +533,22 @@ describe("bad input → HzError with a code, engine unchanged", () => {
     await badInput(e, () => e.pushPrice("a", NaN, T0 + 1), "INVALID_PRICE");
     await badInput(e, () => e.pushPrice("a", 0.5, T0 - 1), "INVALID_ARGUMENT", /older/);
     await badInput(e, () => e.pushPrice("a", 0.5, "not a date"), "INVALID_ARGUMENT");
-    // an order on a market with no price is a business rejection, not an exception
-    expect(rejected(await e.submitOrder(buy("nope", 1))).reason).toBe("unknownMarket");
+    // an order on a market with no price is bad input: UNKNOWN_MARKET, nothing changes
+    await badInput(e, () => e.submitOrder(buy("nope", 1)), "UNKNOWN_MARKET");
+    await badInput(e, () => e.execute([buy("a", 1), buy("nope", 1)]), "UNKNOWN_MARKET");
+    // a business rejection does not change the saved state either
+    const before = JSON.stringify(e.toJSON());
+    expect(rejected(await e.submitOrder(sell("a", 1e6))).orderId).toMatch(/^x/);
+    expect(JSON.stringify(e.toJSON())).toBe(before);
+  });
+
+  it("replay also takes the CSV's snake_case rows", async () => {
+    const e = new Engine({ riskConfig: { maxPositionPerMarket: 10 } });
+    await e.replay([
+      { timestamp: "2018-06-01T00:00:00Z", market_id: "a", yes_price: 0.5 },
+      { timestamp: "2018-06-02T00:00:00Z", market_id: "a", yes_price: 0.55 },
+    ]);
+    expect(e.priceHistory("a")).toEqual([0.5, 0.55]);
   });
 
   it("malformed replay rows name the row number and nothing is applied", async () => {

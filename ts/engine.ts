@@ -247,6 +247,13 @@ export interface ReplayRow {
   yesPrice: number;
 }
 
+/** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
+export interface SnakeCaseReplayRow {
+  timestamp: TimeInput;
+  market_id: string;
+  yes_price: number;
+}
+
 /** A tick from a user-supplied source for {@link Engine.consume} (`time` or `timestamp`; omitted: as in `pushPrice`). */
 export interface TickInput {
   marketId: string;
@@ -413,6 +420,7 @@ export class Engine {
   #realized = 0;
   #day: { day: number; realizedPnl: number } | undefined;
   #nextOrderId = 1;
+  #rejected = 1;
   #clock: number | undefined;
   readonly #markets = new Map<string, Market>();
   readonly #positions = new Map<string, Pos>();
@@ -535,12 +543,13 @@ export class Engine {
   }
 
   /**
-   * Replays recorded rows (`{ timestamp, marketId, yesPrice }`, e.g. from {@link parsePriceCsv}) in
+   * Replays recorded rows (`{ timestamp, marketId, yesPrice }` — e.g. from {@link parsePriceCsv} — or
+   * the CSV's own `{ timestamp, market_id, yes_price }`) in
    * order. All rows are validated first — a malformed one rejects with an {@link HzError} naming
    * its row number (1-based) and nothing is applied. Rows of one market must not go back in time.
    * `onTick` / `onTimestamp` are awaited, so a strategy can trade during the replay.
    */
-  async replay(rows: readonly ReplayRow[], options: FeedOptions = {}): Promise<FeedSummary> {
+  async replay(rows: readonly (ReplayRow | SnakeCaseReplayRow)[], options: FeedOptions = {}): Promise<FeedSummary> {
     const o = check.options(options, "options");
     if (!Array.isArray(rows)) fail("INVALID_ARGUMENT", "replay expects an array of rows { timestamp, marketId, yesPrice }", { field: "rows" });
     const last = new Map<string, number | undefined>();
@@ -549,9 +558,11 @@ export class Engine {
       const n = i + 1;
       if (typeof r !== "object" || r === null) fail("INVALID_ARGUMENT", `row ${n}: expected { timestamp, marketId, yesPrice }`, { field: `row ${n}` });
       try {
-        const id = check.marketId(r.marketId);
+        const snake = !("marketId" in r) && "market_id" in r;
+        const id = snake ? check.marketId(r.market_id, "market_id") : check.marketId((r as ReplayRow).marketId);
+        const yes = snake ? r.yes_price : (r as ReplayRow).yesPrice;
         const before = last.has(id) ? last.get(id) : this.#lastTime(id);
-        const t = this.#checkTick(id, r.yesPrice, r.timestamp === undefined ? NaN : r.timestamp, before, "timestamp");
+        const t = this.#checkTick(id, yes, r.timestamp === undefined ? NaN : r.timestamp, before, "timestamp");
         last.set(id, t.time);
         ticks.push(t);
       } catch (e) {
@@ -614,7 +625,15 @@ export class Engine {
    * `allowPartial: true`, size-dependent failures fill the largest size satisfying all of them.
    */
   async submitOrder(order: OrderInput): Promise<OrderResult> {
-    return this.#submit(validOrder(order));
+    return this.#submit(this.#known(validOrder(order)));
+  }
+
+  /** An order on a market without a price feed is bad input (`UNKNOWN_MARKET`), not a business rejection. */
+  #known<T extends { marketId: string }>(o: T, where = "order"): T {
+    if (!this.#markets.has(o.marketId)) {
+      fail("UNKNOWN_MARKET", `${where}: market "${o.marketId}" is unknown to the engine (no price yet)`, { marketId: o.marketId, field: "marketId" });
+    }
+    return o;
   }
 
   /**
@@ -632,7 +651,7 @@ export class Engine {
     const valid = orders.map((x, i) => {
       try {
         const field = typeof x === "object" && x !== null && "sizeDelta" in x && !("size" in x) ? "sizeDelta" : "size";
-        const v = validOrder(x, field, `orders[${i}]`);
+        const v = this.#known(validOrder(x, field, `orders[${i}]`), `orders[${i}]`);
         if (o.allowPartial && (x as OrderInput).allowPartial === undefined) v.allowPartial = true;
         return v;
       } catch (e) {
@@ -937,11 +956,12 @@ export class Engine {
   }
 
   #submit(o: ReturnType<typeof validOrder>): OrderResult {
-    const orderId = `o${this.#nextOrderId++}`;
-    const base = { orderId, marketId: o.marketId, side: o.side, action: o.action, requestedSize: o.size };
+    // Filled orders are numbered o1, o2, … (saved with the engine); rejected ones x1, x2, … from a
+    // counter that is not part of the saved state, so a rejection changes nothing.
+    const base = { orderId: "", marketId: o.marketId, side: o.side, action: o.action, requestedSize: o.size };
     const m = this.#markets.get(o.marketId);
     const reject = (violations: Violation[], price: number | undefined): OrderRejected => {
-      const res: OrderRejected = { status: "rejected", ...violations[0]!, ...base, size: 0, price, time: this.#clock ?? Date.now(), violations };
+      const res: OrderRejected = { status: "rejected", ...violations[0]!, ...base, orderId: `x${this.#rejected++}`, size: 0, price, time: this.#clock ?? Date.now(), violations };
       this.#emit("reject", res);
       return res;
     };
@@ -990,6 +1010,7 @@ export class Engine {
     const res: OrderFilled = {
       status: "filled",
       ...base,
+      orderId: `o${this.#nextOrderId++}`,
       size,
       price,
       yesPrice,

@@ -23,6 +23,7 @@ export type { LongOperationOptions, PnlStats } from "./simulation.js";
 export type { HzErrorCode, HzErrorDetails } from "./errors.js";
 export type { ReturnsHistory } from "./history.js";
 export { MAX_HISTORY_CELLS, MAX_COVARIANCE_MARKETS } from "./history.js";
+export { MAX_POSITION_SIZE } from "./validate.js";
 export { init } from "./wasm.js";
 export { sharedEngine, shutdown } from "./backend.js";
 export type { Runtime } from "./backend.js";
@@ -44,6 +45,7 @@ export type {
   PriceTick,
   TimeInput,
   ReplayRow,
+  SnakeCaseReplayRow,
   TickInput,
   FeedOptions,
   FeedSummary,
