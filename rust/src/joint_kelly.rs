@@ -19,7 +19,9 @@
 //! * price P = 1: the bet can only lose or break even → f = 0.
 //! * held probability p = 0: never wins → f = 0.
 //! * price P = 0: the odds are infinite; P is replaced by 1e-12 (the continuous limit, f → p for one market).
-//! * p = 1 > P: a sure win, so f grows until the budget `max_total` binds (log growth is unbounded).
+//! * p = 1 > P: a sure win. Log growth would be unbounded (f up to `max_total`, leverage included);
+//!   p is replaced by 1 − 1e-12 (the continuous limit), which gives the closed form's all-in f → 1, so
+//!   the joint total never exceeds the independent formula's on independent markets.
 use crate::correlation::CopulaFactor;
 use crate::montecarlo;
 use crate::{HzError, Result};
@@ -28,6 +30,8 @@ use crate::{HzError, Result};
 pub const MAX_EXACT_MARKETS: usize = 16;
 /// Prices below this are treated as this (infinite-odds limit).
 pub const MIN_PRICE: f64 = 1e-12;
+/// Held probabilities above this are treated as this (the sure-win limit).
+pub const MAX_PROB: f64 = 1.0 - 1e-12;
 
 /// Weighted outcome scenarios of the relevant markets, bit-packed (`words` u64 per scenario).
 struct Scenarios {
@@ -85,7 +89,7 @@ pub fn joint_kelly(prices: &[f64], probs: &[f64], max_total: f64, factor: Option
         return Err(HzError::InvalidArgument("kelly: nScenarios must be ≥ 1".into()));
     }
     let scen = if exact {
-        enumerate(&rel.iter().map(|&i| probs[i]).collect::<Vec<_>>())
+        enumerate(&rel.iter().map(|&i| probs[i].min(MAX_PROB)).collect::<Vec<_>>())
     } else {
         sample(probs, factor, &rel, n_scenarios, seed)
     };
@@ -524,6 +528,23 @@ fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
         f.iter_mut().for_each(|v| *v *= r);
     }
     f
+}
+
+#[cfg(test)]
+mod sure_win_tests {
+    use super::*;
+
+    #[test]
+    fn a_sure_win_bets_everything_but_no_more() {
+        for &(price, max_total) in &[(0.5, 3.0), (0.2, 1.0), (0.9, 10.0)] {
+            let f = joint_kelly(&[price], &[1.0], max_total, None, 0, 0).unwrap();
+            assert!(f[0] <= 1.0 + 1e-12 && f[0] > 1.0 - 1e-6, "price {price}: f = {}", f[0]);
+        }
+        // with another (independent) market the total stays within the independent total
+        let f = joint_kelly(&[0.5, 0.4], &[1.0, 0.6], 5.0, None, 0, 0).unwrap();
+        let indep = 1.0 + (0.6 - 0.4) / 0.6;
+        assert!(f.iter().sum::<f64>() <= indep + 1e-9, "{f:?}");
+    }
 }
 
 #[cfg(test)]
