@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine needs to build and test hz-portfolio, idempotently:
 #   1. a Rust toolchain that can build wasm32-unknown-unknown,
-#   2. wasm-bindgen-cli at exactly the version pinned in rust/Cargo.toml,
+#   2. wasm-bindgen-cli at exactly the version pinned in rust/Cargo.toml, and cargo-fuzz,
 #   3. Debian chromium (browser tests), 4. npm dependencies.
 # Re-running it when everything is present takes a few seconds.
 set -euo pipefail
@@ -61,6 +61,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION"
   echo "setup: cargo install wasm-bindgen-cli $WB_VERSION (a few minutes)"
   cargo install -q wasm-bindgen-cli --version "$WB_VERSION" --locked
 fi
+
+# cargo-fuzz (the boundary fuzz targets in fuzz/, run by `npm run test:fuzz`)
+cargo fuzz --version >/dev/null 2>&1 || { echo "setup: cargo install cargo-fuzz (about a minute)"; cargo install -q cargo-fuzz --locked; }
 
 # --- 3. chromium for browser tests ------------------------------------------------------------
 [ -x /usr/bin/chromium ] || apt_install chromium

@@ -19,6 +19,20 @@ export interface HistoryMatrix {
 /** Largest history accepted (rows × columns), to fail fast before allocating. */
 export const MAX_HISTORY_CELLS = 50_000_000;
 
+/**
+ * Most markets of a computation that forms an N×N matrix: Ledoit-Wolf, risk parity, minimum
+ * variance, the copula of `metrics()` (a history or a `correlation`) and joint Kelly. 1 000 markets
+ * = an 8 MB matrix (10 000 would need 800 MB). The engine enforces the same cap.
+ */
+export const MAX_COVARIANCE_MARKETS = 1_000;
+
+/** Throws LIMIT_EXCEEDED when `n` markets are above {@link MAX_COVARIANCE_MARKETS}. */
+export function checkCovarianceMarkets(n: number, field = "returnsHistory"): void {
+  if (n > MAX_COVARIANCE_MARKETS) {
+    fail("LIMIT_EXCEEDED", `${field}: ${n} markets are above the cap of ${MAX_COVARIANCE_MARKETS} for covariance-based computations`, { field });
+  }
+}
+
 function cell(v: unknown, row: number, marketId: string): number {
   if (typeof v !== "number" || !Number.isFinite(v)) {
     fail("INVALID_HISTORY", `returnsHistory: market "${marketId}" row ${row} is ${String(v)}, expected a finite number`, {
@@ -40,6 +54,11 @@ function checkSize(rows: number, cols: number): void {
 
 /** Validates `h` against the held markets (in `positions()` order) and packs it row-major. */
 export function historyMatrix(h: ReturnsHistory, marketIds: readonly string[]): HistoryMatrix {
+  checkCovarianceMarkets(marketIds.length);
+  return pack(h, marketIds);
+}
+
+function pack(h: ReturnsHistory, marketIds: readonly string[]): HistoryMatrix {
   const cols = marketIds.length;
   if (Array.isArray(h)) {
     const rows = h.length;
@@ -104,8 +123,9 @@ export function toRows(flat: ArrayLike<number>, n: number, offset = 0): number[]
  * record form only needs the series of `ids`.
  */
 export function historyFor(h: ReturnsHistory, allIds: readonly string[], ids: readonly string[]): HistoryMatrix {
-  if (!Array.isArray(h)) return historyMatrix(h, ids);
-  const full = historyMatrix(h, allIds);
+  checkCovarianceMarkets(ids.length);
+  if (!Array.isArray(h)) return pack(h, ids);
+  const full = pack(h, allIds);
   if (ids.length === allIds.length && ids.every((id, j) => id === allIds[j])) return full;
   const col = new Map(allIds.map((id, j) => [id, j]));
   const cols = ids.length;

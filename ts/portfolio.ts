@@ -421,11 +421,15 @@ export class Portfolio {
       else fail("UNKNOWN_MARKET", `target market "${id}" is not held: pass its price in options.prices["${id}"]`, { marketId: id, field: "prices" });
       if (Math.abs(dw) <= th || dw === 0) continue;
       if (price <= 0) fail("INVALID_PRICE", `market "${id}": price is 0, cannot convert a weight into shares`, { marketId: id, field: "price" });
+      const sizeDelta = (Math.abs(dw) * capital) / price;
+      if (!Number.isFinite(sizeDelta)) {
+        fail("INVALID_ARGUMENT", `market "${id}": target weight ${tw} gives an order size that is not finite`, { marketId: id, field: "target weight" });
+      }
       orders.push({
         marketId: id,
         side: h?.side ?? "yes",
         action: dw > 0 ? "buy" : "sell",
-        sizeDelta: (Math.abs(dw) * capital) / price,
+        sizeDelta,
         currentWeight: cw,
         targetWeight: tw,
         price,

@@ -33,9 +33,16 @@ export function probability(v: unknown, field: string, marketId?: string): numbe
   return p;
 }
 
+/**
+ * Largest position size (shares) accepted: 1e15. Keeps every total (value, cost, P&L, scenario
+ * P&L) finite — sizes near 1e308 would overflow Σ size × price to ∞ and pnl to NaN.
+ */
+export const MAX_POSITION_SIZE = 1e15;
+
 export function size(v: unknown, field: string, marketId?: string): number {
   const s = finiteNumber(v, field, "INVALID_SIZE", marketId);
   if (s < 0) fail("INVALID_SIZE", `${where(field, marketId)} must be ≥ 0, got ${show(v)}`, { marketId, field });
+  if (s > MAX_POSITION_SIZE) fail("LIMIT_EXCEEDED", `${where(field, marketId)} must be ≤ ${MAX_POSITION_SIZE}, got ${show(v)}`, { marketId, field });
   return s;
 }
 

@@ -57,20 +57,175 @@ fn seed_u64(seed: f64) -> Result<u64, HzError> {
     }
 }
 
+/// Most markets of any computation that forms an N×N matrix (a covariance, a correlation, its
+/// factor) or joint-Kelly scenarios: 1 000 (an 8 MB matrix). Mirrors `MAX_COVARIANCE_MARKETS` in
+/// the TypeScript facade, which checks it first.
+pub const MAX_COVARIANCE_MARKETS: usize = 1_000;
+/// Most cells (T × N) of a returns history (mirrors the facade's `MAX_HISTORY_CELLS`).
+pub const MAX_HISTORY_CELLS: usize = 50_000_000;
+/// Most Monte Carlo scenarios of one run (mirrors the facade's `MAX_SIMULATIONS`).
+pub const MAX_SIMULATIONS: usize = 10_000_000;
+/// Most Monte Carlo scenarios of joint Kelly (mirrors the facade's `MAX_KELLY_SCENARIOS`).
+pub const MAX_KELLY_SCENARIOS: usize = 2_000_000;
+/// Most histogram bins of `summarizePnl`.
+pub const MAX_HISTOGRAM_BINS: usize = 10_000;
+
+fn limit(what: &str, value: usize, cap: usize) -> Result<(), HzError> {
+    if value > cap {
+        return Err(HzError::LimitExceeded(format!("{what}: {value} is above the cap of {cap}")));
+    }
+    Ok(())
+}
+
+/// A T×N returns history: caps (markets, cells) first, then the shape.
+fn history(x: &[f64], t: usize, n: usize) -> Result<ArrayView2<'_, f64>, HzError> {
+    limit("returnsHistory markets (columns)", n, MAX_COVARIANCE_MARKETS)?;
+    limit("returnsHistory cells (rows × columns)", t.saturating_mul(n), MAX_HISTORY_CELLS)?;
+    matrix(x, t, n, "returnsHistory")
+}
+
+fn factor_of(corr: &[f64], n: usize) -> Result<CopulaFactor, HzError> {
+    limit("correlation markets", n, MAX_COVARIANCE_MARKETS)?;
+    let c = matrix(corr, n, n, "correlation")?;
+    correlation::validate_correlation(c)?;
+    Ok(correlation::copula_factor(c))
+}
+
+// ---- The boundary in plain Rust ------------------------------------------------------------
+// Each exported function below is `<name>_checked(…).map_err(to_js)`: all validation happens in
+// these functions, so native tests and the fuzz targets (`fuzz/`) exercise exactly the path a
+// JavaScript call takes.
+
+/// See [`ledoit_wolf`].
+pub fn ledoit_wolf_checked(x: &[f64], t: usize, n: usize, target: u8) -> Result<Vec<f64>, HzError> {
+    let target = shrink_target(target)?;
+    let lw = covariance::ledoit_wolf(history(x, t, n)?, target)?;
+    Ok(flat(&lw.covariance).chain(std::iter::once(lw.shrinkage)).collect())
+}
+
+/// See [`kelly_independent`].
+pub fn kelly_independent_checked(probs: &[f64], prices: &[f64], max_total: f64, fraction: f64) -> Result<Vec<f64>, HzError> {
+    kelly::kelly_independent(probs, prices, max_total, fraction)
+}
+
+/// See [`kelly_joint`].
+pub fn kelly_joint_checked(
+    prices: &[f64],
+    probs: &[f64],
+    max_total: f64,
+    fraction: f64,
+    corr: &[f64],
+    n_scenarios: usize,
+    seed: f64,
+) -> Result<Vec<f64>, HzError> {
+    if !(fraction.is_finite() && fraction > 0.0) {
+        return Err(HzError::InvalidArgument(format!("fraction: must be > 0, got {fraction}")));
+    }
+    let n = prices.len();
+    limit("joint Kelly markets", n, MAX_COVARIANCE_MARKETS)?;
+    limit("joint Kelly nSimulations", n_scenarios, MAX_KELLY_SCENARIOS)?;
+    let seed = seed_u64(seed)?;
+    let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
+    let f = joint_kelly::joint_kelly(prices, probs, max_total, factor.as_ref(), n_scenarios, seed)?;
+    Ok(f.into_iter().map(|v| v * fraction).collect())
+}
+
+/// See [`risk_parity`].
+pub fn risk_parity_checked(x: &[f64], t: usize, n: usize, method: u8, budgets: &[f64]) -> Result<Vec<f64>, HzError> {
+    if method > 1 {
+        return Err(HzError::InvalidArgument(format!("unknown risk-parity method code {method}")));
+    }
+    let lw = covariance::ledoit_wolf(history(x, t, n)?, ShrinkTarget::Identity)?;
+    let w = if method == 0 {
+        riskparity::inverse_volatility(lw.covariance.view())
+    } else {
+        riskparity::equal_risk_contribution(lw.covariance.view(), if budgets.is_empty() { None } else { Some(budgets) })?
+    };
+    Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
+}
+
+/// See [`min_variance`].
+pub fn min_variance_checked(x: &[f64], t: usize, n: usize) -> Result<Vec<f64>, HzError> {
+    let lw = covariance::ledoit_wolf(history(x, t, n)?, ShrinkTarget::Identity)?;
+    let w = minvar::min_variance_long_only(lw.covariance.view())?;
+    Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
+}
+
+/// See [`prediction_greeks`].
+pub fn prediction_greeks_checked(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> Result<Vec<f64>, HzError> {
+    greeks::prediction_greeks(price, size, is_yes, t_hours, vol).map(|g| vec![g.delta, g.gamma, g.theta, g.vega])
+}
+
+/// See [`prediction_greeks_batch`].
+pub fn prediction_greeks_batch_checked(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64) -> Result<Vec<f64>, HzError> {
+    if prices.len() != sizes.len() || prices.len() != is_yes.len() {
+        return Err(HzError::InvalidArgument("greeks: prices, sizes and sides differ in length".into()));
+    }
+    let mut out = Vec::with_capacity(prices.len() * 4);
+    for i in 0..prices.len() {
+        let g = greeks::prediction_greeks(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol)?;
+        out.extend_from_slice(&[g.delta, g.gamma, g.theta, g.vega]);
+    }
+    Ok(out)
+}
+
+/// See [`history_correlation`].
+pub fn history_correlation_checked(x: &[f64], t: usize, n: usize) -> Result<Vec<f64>, HzError> {
+    let lw = covariance::ledoit_wolf(history(x, t, n)?, ShrinkTarget::Identity)?;
+    let corr = covariance::correlation_from_covariance(lw.covariance.view());
+    Ok(std::iter::once(lw.shrinkage).chain(flat(&lw.covariance)).chain(flat(&corr)).collect())
+}
+
+/// See [`summarize_pnl`]: `pnl` must be finite, `bins` ≤ [`MAX_HISTOGRAM_BINS`].
+///
+/// Huge P&L (sums that could overflow, |x|·n > 2^960) are summarised on values scaled by an exact
+/// power of two and scaled back, so every statistic of finite scenarios is finite; ordinary input
+/// is summarised unscaled (bit-identical to `montecarlo::summarize`).
+pub fn summarize_pnl_checked(mut pnl: Vec<f64>, bins: usize) -> Result<Vec<f64>, HzError> {
+    limit("histogram bins", bins, MAX_HISTOGRAM_BINS)?;
+    limit("scenarios", pnl.len(), MAX_SIMULATIONS)?;
+    let mut max_abs = 0.0f64;
+    for (i, &v) in pnl.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(HzError::InvalidArgument(format!("pnl: scenario {i} is not finite ({v})")));
+        }
+        max_abs = max_abs.max(v.abs());
+    }
+    // 2^960 / 2^24 (MAX_SIMULATIONS < 2^24): sums of ≤ 2^24 values below this cannot overflow.
+    let big = 2f64.powi(936);
+    let scale = if max_abs > big { 2f64.powi(-128) } else { 1.0 };
+    if scale != 1.0 {
+        pnl.iter_mut().for_each(|v| *v *= scale);
+    }
+    let s = montecarlo::summarize(&mut pnl, bins);
+    let back = |v: f64| (v / scale).clamp(-f64::MAX, f64::MAX);
+    let mut out = vec![
+        back(s.expected_pnl),
+        back(s.var95),
+        back(s.cvar95),
+        back(s.var99),
+        back(s.cvar99),
+        s.win_probability,
+        back(s.max_loss),
+        back(s.max_gain),
+    ];
+    out.extend(s.hist_edges.iter().map(|&v| back(v)));
+    out.extend_from_slice(&s.hist_counts);
+    Ok(out)
+}
+
+// ---- Exports -------------------------------------------------------------------------------
+
 /// Ledoit-Wolf covariance of a T×N returns matrix. Returns `[cov (N×N row-major)…, shrinkage]`.
 #[wasm_bindgen(js_name = ledoitWolf)]
 pub fn ledoit_wolf(x: &[f64], t: usize, n: usize, target: u8) -> JsResult<Vec<f64>> {
-    (|| {
-        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, shrink_target(target)?)?;
-        Ok(flat(&lw.covariance).chain(std::iter::once(lw.shrinkage)).collect())
-    })()
-    .map_err(to_js)
+    ledoit_wolf_checked(x, t, n, target).map_err(to_js)
 }
 
 /// Independent Kelly fractions from held-side probabilities and prices.
 #[wasm_bindgen(js_name = kellyIndependent)]
 pub fn kelly_independent(probs: &[f64], prices: &[f64], max_total: f64, fraction: f64) -> JsResult<Vec<f64>> {
-    kelly::kelly_independent(probs, prices, max_total, fraction).map_err(to_js)
+    kelly_independent_checked(probs, prices, max_total, fraction).map_err(to_js)
 }
 
 /// Joint Kelly fractions (× `fraction`). `corr` (N×N, may be empty = independent) drives a copula.
@@ -84,89 +239,39 @@ pub fn kelly_joint(
     n_scenarios: usize,
     seed: f64,
 ) -> JsResult<Vec<f64>> {
-    (|| {
-        if !(fraction.is_finite() && fraction > 0.0) {
-            return Err(HzError::InvalidArgument(format!("fraction: must be > 0, got {fraction}")));
-        }
-        let n = prices.len();
-        let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
-        let f = joint_kelly::joint_kelly(prices, probs, max_total, factor.as_ref(), n_scenarios, seed_u64(seed)?)?;
-        Ok(f.into_iter().map(|v| v * fraction).collect())
-    })()
-    .map_err(to_js)
-}
-
-fn factor_of(corr: &[f64], n: usize) -> Result<CopulaFactor, HzError> {
-    let c = matrix(corr, n, n, "correlation")?;
-    correlation::validate_correlation(c)?;
-    Ok(correlation::copula_factor(c))
+    kelly_joint_checked(prices, probs, max_total, fraction, corr, n_scenarios, seed).map_err(to_js)
 }
 
 /// Risk-parity weights on the Ledoit-Wolf covariance of `x` (T×N). `method`: 0 inverse-vol, 1 ERC.
 /// `budgets` empty = equal. Returns `[w…, shrinkage]`.
 #[wasm_bindgen(js_name = riskParity)]
 pub fn risk_parity(x: &[f64], t: usize, n: usize, method: u8, budgets: &[f64]) -> JsResult<Vec<f64>> {
-    (|| {
-        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
-        let w = match method {
-            0 => riskparity::inverse_volatility(lw.covariance.view()),
-            1 => riskparity::equal_risk_contribution(
-                lw.covariance.view(),
-                if budgets.is_empty() { None } else { Some(budgets) },
-            )?,
-            _ => return Err(HzError::InvalidArgument(format!("unknown risk-parity method code {method}"))),
-        };
-        Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
-    })()
-    .map_err(to_js)
+    risk_parity_checked(x, t, n, method, budgets).map_err(to_js)
 }
 
 /// Long-only minimum-variance weights on the Ledoit-Wolf covariance of `x` (T×N). Returns `[w…, shrinkage]`.
 #[wasm_bindgen(js_name = minVariance)]
 pub fn min_variance(x: &[f64], t: usize, n: usize) -> JsResult<Vec<f64>> {
-    (|| {
-        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
-        let w = minvar::min_variance_long_only(lw.covariance.view())?;
-        Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
-    })()
-    .map_err(to_js)
+    min_variance_checked(x, t, n).map_err(to_js)
 }
 
 /// Greeks of one position: `[delta, gamma, theta, vega]`.
 #[wasm_bindgen(js_name = predictionGreeks)]
 pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
-    greeks::prediction_greeks(price, size, is_yes, t_hours, vol)
-        .map(|g| vec![g.delta, g.gamma, g.theta, g.vega])
-        .map_err(to_js)
+    prediction_greeks_checked(price, size, is_yes, t_hours, vol).map_err(to_js)
 }
 
 /// Greeks of many positions at once: `[delta, gamma, theta, vega]` per position, concatenated.
 #[wasm_bindgen(js_name = predictionGreeksBatch)]
 pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
-    (|| {
-        if prices.len() != sizes.len() || prices.len() != is_yes.len() {
-            return Err(HzError::InvalidArgument("greeks: prices, sizes and sides differ in length".into()));
-        }
-        let mut out = Vec::with_capacity(prices.len() * 4);
-        for i in 0..prices.len() {
-            let g = greeks::prediction_greeks(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol)?;
-            out.extend_from_slice(&[g.delta, g.gamma, g.theta, g.vega]);
-        }
-        Ok(out)
-    })()
-    .map_err(to_js)
+    prediction_greeks_batch_checked(prices, sizes, is_yes, t_hours, vol).map_err(to_js)
 }
 
 /// Correlation used by the copula, from a history: Ledoit-Wolf covariance → correlation.
 /// Returns `[shrinkage, cov (N×N)…, corr (N×N)…]`.
 #[wasm_bindgen(js_name = historyCorrelation)]
 pub fn history_correlation(x: &[f64], t: usize, n: usize) -> JsResult<Vec<f64>> {
-    (|| {
-        let lw = covariance::ledoit_wolf(matrix(x, t, n, "returnsHistory")?, ShrinkTarget::Identity)?;
-        let corr = covariance::correlation_from_covariance(lw.covariance.view());
-        Ok(std::iter::once(lw.shrinkage).chain(flat(&lw.covariance)).chain(flat(&corr)).collect())
-    })()
-    .map_err(to_js)
+    history_correlation_checked(x, t, n).map_err(to_js)
 }
 
 /// Number of scenarios per Monte Carlo block (fixed; blocks are the unit of parallel work).
@@ -185,31 +290,57 @@ pub struct Simulation {
     factor: Option<CopulaFactor>,
 }
 
+impl Simulation {
+    /// See [`Simulation::new`].
+    pub fn try_new(sizes: Vec<f64>, entry_prices: Vec<f64>, win_probs: Vec<f64>, corr: &[f64]) -> Result<Simulation, HzError> {
+        let n = sizes.len();
+        if entry_prices.len() != n || win_probs.len() != n {
+            return Err(HzError::InvalidArgument("simulation: inputs differ in length".into()));
+        }
+        for i in 0..n {
+            if !(sizes[i].is_finite() && sizes[i] >= 0.0) {
+                return Err(HzError::InvalidSize(format!("position {i}: size must be finite and ≥ 0")));
+            }
+            if !(entry_prices[i].is_finite() && (0.0..=1.0).contains(&entry_prices[i])) {
+                return Err(HzError::InvalidPrice(format!("position {i}: entryPrice must be in [0, 1]")));
+            }
+            if !(win_probs[i].is_finite() && (0.0..=1.0).contains(&win_probs[i])) {
+                return Err(HzError::InvalidProbability(format!("position {i}: probability must be in [0, 1]")));
+            }
+        }
+        // Scenario P&L is bounded by Σ size: keep it (and every statistic) finite.
+        if !sizes.iter().sum::<f64>().is_finite() {
+            return Err(HzError::InvalidSize("simulation: the total size of the positions overflows".into()));
+        }
+        let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
+        Ok(Simulation { sizes, entry_prices, win_probs, factor })
+    }
+
+    /// See [`Simulation::simulate`].
+    pub fn try_simulate(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> Result<Vec<f64>, HzError> {
+        limit("nSimulations", n_total, MAX_SIMULATIONS)?;
+        let seed = seed_u64(seed)?;
+        let bs = montecarlo::BLOCK_SIZE;
+        let start = first_block.saturating_mul(bs).min(n_total);
+        let end = first_block.saturating_add(n_blocks).saturating_mul(bs).min(n_total);
+        let mut out = vec![0.0; end - start];
+        let spec = montecarlo::SimSpec {
+            sizes: &self.sizes,
+            entry_prices: &self.entry_prices,
+            win_probs: &self.win_probs,
+            factor: self.factor.as_ref(),
+        };
+        montecarlo::simulate_blocks(&spec, seed, n_total, first_block, &mut out);
+        Ok(out)
+    }
+}
+
 #[wasm_bindgen]
 impl Simulation {
     /// `corr`: N×N correlation between the positions' held sides, or empty for independence.
     #[wasm_bindgen(constructor)]
     pub fn new(sizes: Vec<f64>, entry_prices: Vec<f64>, win_probs: Vec<f64>, corr: &[f64]) -> JsResult<Simulation> {
-        (|| {
-            let n = sizes.len();
-            if entry_prices.len() != n || win_probs.len() != n {
-                return Err(HzError::InvalidArgument("simulation: inputs differ in length".into()));
-            }
-            for i in 0..n {
-                if !(sizes[i].is_finite() && sizes[i] >= 0.0) {
-                    return Err(HzError::InvalidSize(format!("position {i}: size must be finite and ≥ 0")));
-                }
-                if !(entry_prices[i].is_finite() && (0.0..=1.0).contains(&entry_prices[i])) {
-                    return Err(HzError::InvalidPrice(format!("position {i}: entryPrice must be in [0, 1]")));
-                }
-                if !(win_probs[i].is_finite() && (0.0..=1.0).contains(&win_probs[i])) {
-                    return Err(HzError::InvalidProbability(format!("position {i}: probability must be in [0, 1]")));
-                }
-            }
-            let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
-            Ok(Simulation { sizes, entry_prices, win_probs, factor })
-        })()
-        .map_err(to_js)
+        Simulation::try_new(sizes, entry_prices, win_probs, corr).map_err(to_js)
     }
 
     /// Whether the correlation had to be repaired (it was not positive semi-definite).
@@ -226,33 +357,15 @@ impl Simulation {
 
     /// P&L of the scenarios in blocks `first_block .. first_block + n_blocks` of a run of `n_total`.
     pub fn simulate(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> JsResult<Vec<f64>> {
-        (|| {
-            let bs = montecarlo::BLOCK_SIZE;
-            let start = first_block.saturating_mul(bs).min(n_total);
-            let end = first_block.saturating_add(n_blocks).saturating_mul(bs).min(n_total);
-            let mut out = vec![0.0; end - start];
-            let spec = montecarlo::SimSpec {
-                sizes: &self.sizes,
-                entry_prices: &self.entry_prices,
-                win_probs: &self.win_probs,
-                factor: self.factor.as_ref(),
-            };
-            montecarlo::simulate_blocks(&spec, seed_u64(seed)?, n_total, first_block, &mut out);
-            Ok(out)
-        })()
-        .map_err(to_js)
+        self.try_simulate(seed, n_total, first_block, n_blocks).map_err(to_js)
     }
 }
 
 /// Risk statistics of scenario P&L (the values are moved into wasm memory once and sorted there).
 /// Returns `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges(bins+1)…, counts(bins)…]`.
+/// Errors: a non-finite value (`INVALID_ARGUMENT`), more than [`MAX_HISTOGRAM_BINS`] bins or
+/// [`MAX_SIMULATIONS`] values (`LIMIT_EXCEEDED`).
 #[wasm_bindgen(js_name = summarizePnl)]
-pub fn summarize_pnl(mut pnl: Vec<f64>, bins: usize) -> Vec<f64> {
-    let s = montecarlo::summarize(&mut pnl, bins);
-    let mut out = vec![
-        s.expected_pnl, s.var95, s.cvar95, s.var99, s.cvar99, s.win_probability, s.max_loss, s.max_gain,
-    ];
-    out.extend_from_slice(&s.hist_edges);
-    out.extend_from_slice(&s.hist_counts);
-    out
+pub fn summarize_pnl(pnl: Vec<f64>, bins: usize) -> JsResult<Vec<f64>> {
+    summarize_pnl_checked(pnl, bins).map_err(to_js)
 }

@@ -394,14 +394,14 @@ fn constant_correlation_target(
     // Target and γ̂ = ‖S − F‖²_F.
     let mut f = s.clone();
     let mut gamma = 0.0;
+    // Upper triangle, mirrored: the target (and so the result) is exactly symmetric.
     for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                let fij = r_bar * sd[i] * sd[j];
-                let d = s[i * n + j] - fij;
-                gamma += d * d;
-                f[i * n + j] = fij;
-            }
+        for j in (i + 1)..n {
+            let fij = r_bar * sd[i] * sd[j];
+            let d = s[i * n + j] - fij;
+            gamma += 2.0 * d * d;
+            f[i * n + j] = fij;
+            f[j * n + i] = fij;
         }
     }
     let shrinkage = if gamma > 1e-28 * s_frob_sq && gamma.is_finite() {

@@ -1,0 +1,24 @@
+//! `predictionGreeks` and `predictionGreeksBatch` through `bindings::prediction_greeks*_checked`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let mut inp = common::Input::new(data);
+    let n = (inp.byte() % 32) as usize;
+    let ragged = inp.byte();
+    let t_hours = inp.f64();
+    let vol = inp.f64();
+    let prices = inp.vec(n);
+    let sizes = inp.vec(if ragged == 0xFF { n + 1 } else { n });
+    let sides: Vec<u8> = (0..if ragged == 0xFE { n.saturating_sub(1) } else { n }).map(|_| inp.byte()).collect();
+    let r = hz_portfolio::bindings::prediction_greeks_batch_checked(&prices, &sizes, &sides, t_hours, vol);
+    common::check("predictionGreeksBatch", &r);
+    if let Ok(v) = &r {
+        assert_eq!(v.len(), 4 * n);
+    }
+    if let (Some(&p), Some(&s)) = (prices.first(), sizes.first()) {
+        let one = hz_portfolio::bindings::prediction_greeks_checked(p, s, sides.first().map_or(true, |&b| b & 1 == 1), t_hours, vol);
+        common::check("predictionGreeks", &one);
+    }
+});
