@@ -150,6 +150,19 @@ describe("Gaussian copula", () => {
     const m = await build(book).metrics({ nSimulations: 20_000, seed: 4, correlation: c });
     expect(m.correlationRepaired).toBe(true);
     expect(Number.isFinite(m.var95)).toBe(true);
+    // the reported matrix is the repaired one: unit diagonal, symmetric, positive semi-definite
+    const r = m.correlationMatrix!;
+    expect(r).not.toEqual(c);
+    r.forEach((row, i) => {
+      expect(row[i]).toBeCloseTo(1, 12);
+      row.forEach((v, j) => expect(v).toBeCloseTo(r[j]![i]!, 12));
+    });
+    for (const x of [[1, -1, 1], [1, 1, 0], [0.3, -0.2, 0.9], [1, -1, -1]]) {
+      const q = x.reduce((s, xi, i) => s + xi * x.reduce((t, xj, j) => t + r[i]![j]! * xj, 0), 0);
+      expect(q).toBeGreaterThanOrEqual(-1e-12);
+    }
+    const worker = await build(book, "worker").metrics({ nSimulations: 20_000, seed: 4, correlation: c });
+    expect(worker.correlationMatrix).toEqual(r);
   });
 
   it("with a history, outcomes follow the Ledoit-Wolf correlation of it", async () => {

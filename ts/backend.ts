@@ -179,7 +179,7 @@ export class WorkerPool implements EngineBackend {
         aborted,
       ]);
       throwIfAborted(signal);
-      return { pnl, correlationRepaired: info.repaired, minEigenvalue: info.minEigenvalue };
+      return { pnl, correlationRepaired: info.repaired, minEigenvalue: info.minEigenvalue, repairedCorrelation: info.repairedCorrelation };
     } finally {
       stop = true;
       for (let i = 0; i < lanes; i++) {

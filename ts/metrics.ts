@@ -54,7 +54,10 @@ export interface PortfolioMetrics extends PnlStats {
   concentration: number;
   /** Position Greeks by market (per-share Greeks × size). */
   greeks: Record<string, PredictionGreeks>;
-  /** Correlation used by the copula (rows = `correlationMarkets`), or null when outcomes are independent. */
+  /**
+   * Correlation used by the copula (rows = `correlationMarkets`) — the repaired matrix when the given
+   * one was not positive semi-definite — or null when outcomes are independent.
+   */
   correlationMatrix: number[][] | null;
   /** Ledoit-Wolf covariance of the history (rows = `correlationMarkets`), or null without a history. */
   covarianceMatrix: number[][] | null;
@@ -203,7 +206,8 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   };
   const sim = await engine.simulate(job, { signal: o.signal, onProgress: o.onProgress });
   const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS));
-  return { ...base, ...stats, correlationRepaired: sim.correlationRepaired };
+  const correlationMatrix = sim.repairedCorrelation ? toRows(sim.repairedCorrelation, n) : base.correlationMatrix;
+  return { ...base, ...stats, correlationMatrix, correlationRepaired: sim.correlationRepaired };
 }
 
 /** Options of {@link predictionGreeks}. */

@@ -30,6 +30,8 @@ export interface SimulationOutput {
   pnl: Float64Array;
   correlationRepaired: boolean;
   minEigenvalue: number;
+  /** The repaired correlation (N×N row-major) when `correlationRepaired`. */
+  repairedCorrelation?: Float64Array;
 }
 
 /** Throws the standard abort error when `signal` is aborted. */
@@ -77,7 +79,8 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
       }
     }
     throwIfAborted(control.signal);
-    return { pnl, correlationRepaired: sim.repaired, minEigenvalue: sim.minEigenvalue };
+    const repaired = sim.repaired;
+    return { pnl, correlationRepaired: repaired, minEigenvalue: sim.minEigenvalue, repairedCorrelation: repaired ? sim.usedCorrelation() : undefined };
   } finally {
     try {
       sim.free();

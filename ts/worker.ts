@@ -22,12 +22,16 @@ export const workerApi = {
     const fn = e[name] as (...a: unknown[]) => EngineResult<K>;
     return buffered(callEngine(e, () => fn(...(args as unknown[]))));
   },
-  async prepare(id: number, job: Omit<SimulationJob, "seed" | "nSimulations">): Promise<{ repaired: boolean; minEigenvalue: number; blockSize: number }> {
+  async prepare(
+    id: number,
+    job: Omit<SimulationJob, "seed" | "nSimulations">,
+  ): Promise<{ repaired: boolean; minEigenvalue: number; blockSize: number; repairedCorrelation?: Float64Array }> {
     const e = await wasm();
     const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
     sims.get(id)?.free();
     sims.set(id, sim);
-    return { repaired: sim.repaired, minEigenvalue: sim.minEigenvalue, blockSize: e.blockSize() };
+    const repaired = sim.repaired;
+    return { repaired, minEigenvalue: sim.minEigenvalue, blockSize: e.blockSize(), repairedCorrelation: repaired ? sim.usedCorrelation() : undefined };
   },
   async simulate(id: number, seed: number, nTotal: number, firstBlock: number, nBlocks: number): Promise<Float64Array> {
     const e = await wasm();

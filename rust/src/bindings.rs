@@ -350,6 +350,16 @@ impl Simulation {
     }
 
     /// Smallest eigenvalue of the correlation as given (NaN-free; 1 when independent).
+    /// The correlation the copula actually uses, L·Lᵀ (N×N row-major): the input itself unless it
+    /// was repaired. Empty for independent outcomes.
+    #[wasm_bindgen(js_name = usedCorrelation)]
+    pub fn used_correlation(&self) -> Vec<f64> {
+        match &self.factor {
+            None => Vec::new(),
+            Some(f) => f.l.dot(&f.l.t()).iter().copied().collect(),
+        }
+    }
+
     #[wasm_bindgen(getter, js_name = minEigenvalue)]
     pub fn min_eigenvalue(&self) -> f64 {
         self.factor.as_ref().map_or(1.0, |f| f.min_eigenvalue)
