@@ -2,7 +2,7 @@
  * hz-portfolio — portfolio and risk engine for binary prediction-market contracts.
  * @packageDocumentation
  */
-export { Portfolio, ledoitWolf, MAX_PRICE_HISTORY, MAX_KELLY_SCENARIOS } from "./portfolio.js";
+export { Portfolio, ledoitWolf, MAX_PRICE_HISTORY, MAX_KELLY_SCENARIOS, MAX_KELLY_SCALE } from "./portfolio.js";
 export type {
   Side,
   Position,

@@ -453,6 +453,9 @@ export class Portfolio {
     const probs = check.plainObject(o.probs, "probs");
     const maxTotal = check.positive(o.maxTotal ?? 1, "maxTotal");
     const fraction = check.positive(o.fraction ?? 1, "fraction");
+    for (const [field, v] of [["maxTotal", maxTotal], ["fraction", fraction]] as const) {
+      if (v > MAX_KELLY_SCALE) fail("INVALID_ARGUMENT", `${field} must be ≤ ${MAX_KELLY_SCALE}, got ${v}`, { field });
+    }
     const method = check.oneOf(o.method ?? "independent", KELLY_METHODS, "method");
     const nSim = check.integerInRange(o.nSimulations ?? 100_000, "nSimulations", 1, MAX_KELLY_SCENARIOS, "LIMIT_EXCEEDED");
     const seed = check.integerInRange(o.seed ?? 42, "seed", 0, Number.MAX_SAFE_INTEGER);
@@ -635,6 +638,9 @@ export class Portfolio {
     return out;
   }
 }
+
+/** Largest `maxTotal` and `fraction` accepted by `optimizeKelly` (keeps every weight finite). */
+export const MAX_KELLY_SCALE = 1e6;
 
 /** Most Monte Carlo scenarios accepted by joint Kelly. */
 export const MAX_KELLY_SCENARIOS = 2_000_000;

@@ -105,7 +105,24 @@ pub fn ledoit_wolf_checked(x: &[f64], t: usize, n: usize, target: u8) -> Result<
 
 /// See [`kelly_independent`].
 pub fn kelly_independent_checked(probs: &[f64], prices: &[f64], max_total: f64, fraction: f64) -> Result<Vec<f64>, HzError> {
+    kelly_scales(max_total, fraction)?;
     kelly::kelly_independent(probs, prices, max_total, fraction)
+}
+
+/// Largest `maxTotal` and `fraction` accepted by Kelly sizing (a million times the capital is
+/// already meaningless; the cap keeps every weight — at most maxTotal × fraction — finite).
+pub const MAX_KELLY_SCALE: f64 = 1e6;
+
+fn kelly_scales(max_total: f64, fraction: f64) -> Result<(), HzError> {
+    for (name, v) in [("maxTotal", max_total), ("fraction", fraction)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(HzError::InvalidArgument(format!("{name}: must be a finite number > 0, got {v}")));
+        }
+        if v > MAX_KELLY_SCALE {
+            return Err(HzError::InvalidArgument(format!("{name}: must be ≤ {MAX_KELLY_SCALE}, got {v}")));
+        }
+    }
+    Ok(())
 }
 
 /// See [`kelly_joint`].
@@ -118,9 +135,7 @@ pub fn kelly_joint_checked(
     n_scenarios: usize,
     seed: f64,
 ) -> Result<Vec<f64>, HzError> {
-    if !(fraction.is_finite() && fraction > 0.0) {
-        return Err(HzError::InvalidArgument(format!("fraction: must be > 0, got {fraction}")));
-    }
+    kelly_scales(max_total, fraction)?;
     let n = prices.len();
     limit("joint Kelly markets", n, MAX_COVARIANCE_MARKETS)?;
     limit("joint Kelly nSimulations", n_scenarios, MAX_KELLY_SCENARIOS)?;
