@@ -196,6 +196,8 @@ describe("Kelly", () => {
     await rejectsAsync(p, () => p.optimizeKelly({ probs: { "fed-cut": Number.NaN } }), "INVALID_PROBABILITY");
     await rejectsAsync(p, () => p.optimizeKelly({ probs: { "fed-cut": 0.6 }, maxTotal: 0 }), "INVALID_ARGUMENT", /maxTotal/);
     await rejectsAsync(p, () => p.optimizeKelly({ probs: { "fed-cut": 0.6 }, fraction: -1 }), "INVALID_ARGUMENT", /fraction/);
+    await rejectsAsync(p, () => p.optimizeKelly({ probs: { "fed-cut": 0.6 }, maxTotal: 1e7, method: "joint" }), "INVALID_ARGUMENT", /maxTotal/);
+    await rejectsAsync(p, () => p.optimizeKelly({ probs: { "fed-cut": 0.6 }, fraction: 1e300 }), "INVALID_ARGUMENT", /fraction/);
   });
 });
 
