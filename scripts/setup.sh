@@ -21,8 +21,9 @@ apt_install() {
 
 # --- 1. wasm32 toolchain -------------------------------------------------------------------
 . scripts/toolchain.sh
-if [ "$WASM_TOOLCHAIN" = none ] && command -v rustup >/dev/null 2>&1; then
+if [ "$WASM_TOOLCHAIN" = none ] && command -v rustup >/dev/null 2>&1 && [ -z "${HZ_SKIP_RUSTUP_TARGET:-}" ]; then
   # Works wherever rustup can reach its server; fails fast on machines that cannot.
+  # (HZ_SKIP_RUSTUP_TARGET=1 skips it, to exercise the Debian route below.)
   timeout 60 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
   . scripts/toolchain.sh
 fi
@@ -59,11 +60,12 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' rust/Cargo.toml)
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
   echo "setup: cargo install wasm-bindgen-cli $WB_VERSION (a few minutes)"
-  cargo install -q wasm-bindgen-cli --version "$WB_VERSION" --locked
+  # --force: cargo's own record may claim an install whose binary is gone or of another version.
+  cargo install -q --force wasm-bindgen-cli --version "$WB_VERSION" --locked
 fi
 
 # cargo-fuzz (the boundary fuzz targets in fuzz/, run by `npm run test:fuzz`)
-cargo fuzz --version >/dev/null 2>&1 || { echo "setup: cargo install cargo-fuzz (about a minute)"; cargo install -q cargo-fuzz --locked; }
+cargo fuzz --version >/dev/null 2>&1 || { echo "setup: cargo install cargo-fuzz (about a minute)"; cargo install -q --force cargo-fuzz --locked; }
 
 # --- 3. chromium for browser tests ------------------------------------------------------------
 [ -x /usr/bin/chromium ] || apt_install chromium
