@@ -5,6 +5,9 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { Engine, Portfolio, shutdown, type PortfolioMetrics } from "../dist/index.js";
 
+// A fixed seed keeps CI reproducible (a failure prints its case); set HZ_FC_SEED to explore anew.
+fc.configureGlobal({ seed: Number(process.env.HZ_FC_SEED ?? 20261123) });
+
 afterAll(() => shutdown());
 
 interface Pos {

@@ -14,6 +14,10 @@ use hz_portfolio::montecarlo::{simulate_blocks, summarize, var_cvar_sorted, SimS
 use hz_portfolio::riskparity::equal_risk_contribution;
 use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// Fixed so that CI runs are reproducible (a failure names its case); change it to explore anew.
+const FIXED_SEED: u64 = 0x5eed_2026;
 
 // ------------------------------------------------------------------------------- strategies
 
@@ -67,7 +71,7 @@ fn quad(s: &[f64], n: usize, w: &[f64]) -> (Vec<f64>, f64) {
 // ------------------------------------------------------------------------------- weights
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, rng_seed: RngSeed::Fixed(FIXED_SEED), ..ProptestConfig::default() })]
 
     /// Independent Kelly: finite, ≥ 0, Σf ≤ maxTotal.
     #[test]
@@ -192,7 +196,7 @@ proptest! {
 // ------------------------------------------------------------------------------- permutations
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, rng_seed: RngSeed::Fixed(FIXED_SEED), ..ProptestConfig::default() })]
 
     /// Permuting the markets permutes Ledoit-Wolf and the optimizers. Found: the covariance
     /// entries are bit-identical (each is a sum over time in the same order); the shrinkage sums
@@ -202,11 +206,13 @@ proptest! {
     fn permuting_markets_permutes_results((t, n, x) in full_rank_history(8).prop_flat_map(|h| { let n = h.1; (Just(h), permutation(n)) }).prop_map(|(h, p)| (h.0, h.1, (h.2, p)))) {
         let (x, perm) = x;
         let xp = permute_columns(&x, t, n, &perm);
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
         for target in 0..=1u8 {
             let a = ledoit_wolf_checked(&x, t, n, target).unwrap();
             let b = ledoit_wolf_checked(&xp, t, n, target).unwrap();
-            prop_assert!(close(a[n * n], b[n * n]), "shrinkage {} vs {}", a[n * n], b[n * n]);
+            // relative to the matrix's scale: a tiny off-diagonal entry is a difference of large terms
+            let scale = a[..n * n].iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+            let close = |u: f64, v: f64| (u - v).abs() <= 1e-12 * scale;
+            prop_assert!((a[n * n] - b[n * n]).abs() <= 1e-12, "shrinkage {} vs {}", a[n * n], b[n * n]);
             for i in 0..n {
                 for j in 0..n {
                     let (u, v) = (a[perm[i] * n + perm[j]], b[i * n + j]);
@@ -258,7 +264,7 @@ proptest! {
 // ------------------------------------------------------------------------------- risk statistics
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, rng_seed: RngSeed::Fixed(FIXED_SEED), ..ProptestConfig::default() })]
 
     /// VaR ≤ CVaR ≤ max loss at 95 % and 99 %, on arbitrary samples.
     #[test]
@@ -339,7 +345,7 @@ proptest! {
 // ------------------------------------------------------------------------------- boundary
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, rng_seed: RngSeed::Fixed(FIXED_SEED), ..ProptestConfig::default() })]
 
     /// Arbitrary (also invalid) numbers through the boundary functions: never a panic, and an Ok
     /// result never holds NaN or ±∞.
