@@ -43,6 +43,7 @@ export interface MetricsOptions extends LongOperationOptions {
 
 /** What `metrics()` returns. Money in the contracts' currency; positive VaR/CVaR/maxLoss = loss. */
 export interface PortfolioMetrics extends PnlStats {
+  /** Positions held (including zero-size ones). */
   numPositions: number;
   /** Σ size × currentPrice. */
   totalValue: number;

@@ -26,10 +26,15 @@ export interface PositionInput {
 
 /** A position as reported by `positions()`, with derived values. */
 export interface Position {
+  /** The market id. */
   readonly marketId: string;
+  /** The side held. */
   readonly side: Side;
+  /** Shares held (≥ 0). */
   readonly size: number;
+  /** Average price paid per share of the held side, in [0, 1]. */
   readonly entryPrice: number;
+  /** Current price per share of the held side, in [0, 1]. */
   readonly currentPrice: number;
   /** size × currentPrice */
   readonly value: number;
@@ -114,6 +119,7 @@ export interface LedoitWolfResult {
 
 /** One rebalancing order. */
 export interface RebalanceOrder {
+  /** The market to trade. */
   marketId: string;
   /** The side the order trades: the held side, or `"yes"` for a market not yet held. */
   side: Side;
@@ -121,7 +127,9 @@ export interface RebalanceOrder {
   action: "buy" | "sell";
   /** Number of shares, ≥ 0: |targetWeight − currentWeight| × capital / price. */
   sizeDelta: number;
+  /** The market's weight now (value / capital). */
   currentWeight: number;
+  /** The weight asked for. */
   targetWeight: number;
   /** The price per share used for the conversion. */
   price: number;

@@ -112,7 +112,12 @@ export interface PnlStats {
   /** Best scenario P&L. */
   maxGain: number;
   /** Scenario P&L histogram (50 equal-width bins): `edges` has one more entry than `counts`. */
-  pnlHistogram: { edges: number[]; counts: number[] };
+  pnlHistogram: {
+    /** Bin edges in P&L units, ascending (bins + 1 values; the last bin is closed). */
+    edges: number[];
+    /** Scenarios per bin (they sum to nSimulations). */
+    counts: number[];
+  };
 }
 
 /** Decodes the engine's `summarizePnl` output. */
