@@ -128,17 +128,25 @@ export interface OrderInput {
 
 /** An order as produced by `Portfolio.rebalanceOrders` (size in `sizeDelta`); accepted by `execute`. */
 export interface RebalanceOrderLike {
+  /** Market id (the market must have a price). */
   marketId: string;
+  /** The side traded: `"yes"` or `"no"` (case-insensitive). */
   side: Side;
+  /** `"buy"` or `"sell"`. */
   action: OrderAction;
+  /** Shares to trade, a finite number > 0 (the order's size). */
   sizeDelta: number;
+  /** Price limit on the traded side's price, in [0, 1]: a buy fills only at ≤ limit, a sell only at ≥ limit. */
   limitPrice?: number;
+  /** When a size-dependent limit is broken, fill the largest size that breaks none instead of rejecting. Default: `ExecuteOptions.allowPartial`. */
   allowPartial?: boolean;
 }
 
 /** A position held by the engine (the shape of Horizon's stored position). */
 export interface EnginePosition {
+  /** The market id. */
   readonly marketId: string;
+  /** The side held: `"yes"` or `"no"`. */
   readonly side: Side;
   /** Shares held (0 in the snapshot of a fill that closed the position). */
   readonly size: number;
@@ -168,6 +176,7 @@ export type RejectReason =
 
 /** One broken rule: which, its limit, the value the order would reach, and by how much it exceeds. */
 export interface Violation {
+  /** The rule broken: a {@link RiskLimit} or a trading rule. */
   reason: RejectReason;
   /** The limit (shares or money or price), when the rule has one. */
   limit?: number;
@@ -181,11 +190,15 @@ export interface Violation {
 
 /** A filled order. */
 export interface OrderFilled {
+  /** Always `"filled"`. */
   status: "filled";
   /** Engine-assigned id (`"o1"`, `"o2"`, …; rejected orders get ids too). */
   orderId: string;
+  /** The order's market id. */
   marketId: string;
+  /** The side traded: `"yes"` or `"no"`. */
   side: Side;
+  /** `"buy"` or `"sell"`. */
   action: OrderAction;
   /** The size the order asked for. */
   requestedSize: number;
@@ -211,11 +224,17 @@ export interface OrderFilled {
 
 /** A rejected order: the first broken rule at top level, all of them in `violations`. Nothing changed. */
 export interface OrderRejected extends Violation {
+  /** Always `"rejected"`. */
   status: "rejected";
+  /** Engine-assigned id (`"x1"`, `"x2"`, …; a separate counter from filled orders, not saved). */
   orderId: string;
+  /** The order's market id. */
   marketId: string;
+  /** The side the order would have traded: `"yes"` or `"no"`. */
   side: Side;
+  /** `"buy"` or `"sell"`. */
   action: OrderAction;
+  /** The size the order asked for (shares). */
   requestedSize: number;
   /** Shares filled: 0. */
   size: 0;
@@ -232,8 +251,11 @@ export type OrderResult = OrderFilled | OrderRejected;
 
 /** A price observation: the market's YES price at a time (ms since epoch). */
 export interface PriceTick {
+  /** The market id. */
   readonly marketId: string;
+  /** The market's YES price, in [0, 1]. */
   readonly yesPrice: number;
+  /** Tick time (ms since epoch). */
   readonly time: number;
 }
 
@@ -242,23 +264,33 @@ export type TimeInput = number | Date | string;
 
 /** A recorded price row for {@link Engine.replay} (the CSV columns `timestamp,market_id,yes_price`). */
 export interface ReplayRow {
+  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
   timestamp: TimeInput;
+  /** The market id. */
   marketId: string;
+  /** The market's YES price, in [0, 1]. */
   yesPrice: number;
 }
 
 /** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
 export interface SnakeCaseReplayRow {
+  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
   timestamp: TimeInput;
+  /** The market id. */
   market_id: string;
+  /** The market's YES price, in [0, 1]. */
   yes_price: number;
 }
 
 /** A tick from a user-supplied source for {@link Engine.consume} (`time` or `timestamp`; omitted: as in `pushPrice`). */
 export interface TickInput {
+  /** The market id. */
   marketId: string;
+  /** The market's YES price, in [0, 1]. */
   yesPrice: number;
+  /** Tick time (ms since epoch, a Date or a `Date.parse` string); takes precedence over `timestamp`. */
   time?: TimeInput;
+  /** Alias of `time`, used when `time` is omitted. */
   timestamp?: TimeInput;
 }
 
@@ -276,8 +308,9 @@ export interface FeedOptions {
 export interface FeedSummary {
   /** Ticks applied. */
   ticks: number;
-  /** Time of the first and last applied tick (undefined when none). */
+  /** Time of the first applied tick (ms since epoch; undefined when none). */
   firstTime: number | undefined;
+  /** Time of the last applied tick (ms since epoch; undefined when none). */
   lastTime: number | undefined;
 }
 
@@ -300,25 +333,60 @@ export interface EngineEventMap {
 }
 
 /** An event from {@link Engine.events}. */
-export type EngineEvent = { [K in keyof EngineEventMap]: { type: K; data: EngineEventMap[K] } }[keyof EngineEventMap];
+export type EngineEvent = {
+  [K in keyof EngineEventMap]: {
+    /** The event name: `"fill"`, `"price"` or `"reject"`. */
+    type: K;
+    /** The event's payload (see {@link EngineEventMap}). */
+    data: EngineEventMap[K]
+  }
+}[keyof EngineEventMap];
 
 /** The versioned, lossless JSON form of an {@link Engine} (`engine.toJSON()`). */
 export interface EngineJSON {
+  /** Always {@link ENGINE_JSON_FORMAT} (`"hz-portfolio/engine"`). */
   format: typeof ENGINE_JSON_FORMAT;
+  /** Always {@link ENGINE_JSON_VERSION}. */
   version: typeof ENGINE_JSON_VERSION;
   /** Starting cash, or null when cash is not limited. */
   capital: number | null;
+  /** Price observations kept per market (the engine's `maxHistory`). */
   maxHistory: number;
+  /** The risk limits' options, or null when the engine has no risk limits. */
   riskConfig: RiskConfigOptions | null;
+  /** Cash at save time (money; may be negative when cash is not limited). */
   cash: number;
   /** Realised P&L of all fills, including closed positions. */
   realizedPnl: number;
   /** Realised P&L of the UTC day `day` (days since epoch), for `maxDailyLoss`. */
-  daily: { day: number; realizedPnl: number } | null;
+  daily: {
+    /** The UTC day, in days since epoch. */
+    day: number;
+    /** Realised P&L booked in that day (money). */
+    realizedPnl: number
+  } | null;
+  /** Number of the next filled order's id (`"o<n>"`), an integer ≥ 1. */
   nextOrderId: number;
   /** Markets in order of first tick; ticks `[time, yesPrice]`, oldest first (at most maxHistory). */
-  markets: { marketId: string; ticks: [number, number][] }[];
-  positions: { marketId: string; side: Side; size: number; avgEntryPrice: number; realizedPnl: number }[];
+  markets: {
+    /** The market id. */
+    marketId: string;
+    /** `[time (ms since epoch), YES price in [0, 1]]` pairs, oldest first. */
+    ticks: [number, number][]
+  }[];
+  /** Open positions, in order of opening. */
+  positions: {
+    /** The market id (must have ticks in `markets`). */
+    marketId: string;
+    /** The side held: `"yes"` or `"no"`. */
+    side: Side;
+    /** Shares held (> 0). */
+    size: number;
+    /** Size-weighted average price paid per share of the held side, in [0, 1]. */
+    avgEntryPrice: number;
+    /** P&L realised by sells of this position (money). */
+    realizedPnl: number
+  }[];
 }
 
 interface Market {

@@ -14,6 +14,7 @@ const PORTFOLIO_MAX_HISTORY = 10_000;
 
 /** A position as an {@link EngineLike} reports it. */
 export interface EnginePositionLike {
+  /** The market id. */
   readonly marketId: string;
   /** `"yes"` or `"no"`. */
   readonly side: Side;
@@ -25,6 +26,7 @@ export interface EnginePositionLike {
 
 /** A fill as an {@link EngineLike} reports it: the market and the resulting position. */
 export interface EngineFillLike {
+  /** The market id of the fill. */
   readonly marketId: string;
   /** The position after the fill (size 0 when the fill closed it). */
   readonly position: EnginePositionLike;
@@ -32,6 +34,7 @@ export interface EngineFillLike {
 
 /** A price tick as an {@link EngineLike} reports it. */
 export interface EnginePriceLike {
+  /** The market id of the tick. */
   readonly marketId: string;
   /** The market's new YES price, in [0, 1]. */
   readonly yesPrice: number;
@@ -50,10 +53,15 @@ export interface EnginePriceLike {
  * All prices are YES prices; the portfolio converts them to the held side (NO: 1 − YES).
  */
 export interface EngineLike {
+  /** The open positions (one side per market; positions with size 0 are skipped). */
   positions(): Iterable<EnginePositionLike>;
+  /** The current YES price of a market, in [0, 1]. */
   price(marketId: string): number;
+  /** The market's recorded YES prices, oldest first, ending with the current one. */
   priceHistory(marketId: string): readonly number[];
+  /** Calls `listener` after each fill (once the engine's state changed); returns an unsubscribe function. */
   on(event: "fill", listener: (fill: EngineFillLike) => void): () => void;
+  /** Calls `listener` on each new price; returns an unsubscribe function. */
   on(event: "price", listener: (tick: EnginePriceLike) => void): () => void;
 }
 
@@ -65,15 +73,31 @@ export interface FromEngineOptions extends PortfolioOptions {
 
 /** The versioned, lossless JSON form of a Portfolio (`portfolio.toJSON()`). */
 export interface PortfolioJSON {
+  /** Always {@link PORTFOLIO_JSON_FORMAT} (`"hz-portfolio/portfolio"`). */
   format: typeof PORTFOLIO_JSON_FORMAT;
+  /** Always {@link PORTFOLIO_JSON_VERSION}. */
   version: typeof PORTFOLIO_JSON_VERSION;
+  /** The Portfolio's name (label shown by `summary()`). */
   name: string;
   /** `configuredCapital`, or null. */
   capital: number | null;
   /** Default metrics seed, or null. */
   seed: number | null;
   /** Positions in order; `prices` = the recorded price observations (held side, oldest first, last = currentPrice). */
-  positions: { marketId: string; side: Side; size: number; entryPrice: number; currentPrice: number; prices: number[] }[];
+  positions: {
+    /** The market id. */
+    marketId: string;
+    /** The side held: `"yes"` or `"no"`. */
+    side: Side;
+    /** Shares held (≥ 0). */
+    size: number;
+    /** Average price paid per share of the held side, in [0, 1]. */
+    entryPrice: number;
+    /** Current price per share of the held side, in [0, 1] (= the last of `prices`). */
+    currentPrice: number;
+    /** Recorded held-side prices, oldest first, ending with `currentPrice` (at most 10 000). */
+    prices: number[]
+  }[];
 }
 
 /** A Portfolio constructor (passed in by portfolio.ts, so this module has no runtime import of it). @internal */
