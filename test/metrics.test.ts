@@ -185,14 +185,14 @@ describe("Gaussian copula", () => {
   });
 });
 
-describe("Greeks", () => {
+describe("Greeks (digital model)", () => {
   const fixture = JSON.parse(readFileSync(new URL("../fixtures/greeks.json", import.meta.url), "utf8")) as {
     cases: Array<{ price: number; size: number; is_yes: boolean; t_hours: number; vol: number; delta: number; gamma: number; theta: number; vega: number }>;
   };
 
   it("match closed forms computed independently (scipy/mpmath fixture) to 1e-10", async () => {
     for (const c of fixture.cases) {
-      const g = await predictionGreeks({ price: c.price, size: c.size, side: c.is_yes ? "yes" : "no", tHours: c.t_hours, vol: c.vol, runtime: "inline" });
+      const g = await predictionGreeks({ price: c.price, size: c.size, side: c.is_yes ? "yes" : "no", tHours: c.t_hours, vol: c.vol, model: "digital", runtime: "inline" });
       for (const k of ["delta", "gamma", "theta", "vega"] as const) {
         expect(Math.abs(g[k] - c[k])).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(c[k])));
       }
@@ -204,7 +204,7 @@ describe("Greeks", () => {
     const Phi = (x: number) => 0.5 * erfc(-x / Math.SQRT2);
     for (const [p, tHours, vol] of [[0.3, 24, 0.2], [0.62, 72, 0.5], [0.5, 6, 1.0]] as const) {
       const tau = tHours / 8760;
-      const g = await predictionGreeks({ price: p, size: 1, side: "yes", tHours, vol, runtime: "inline" });
+      const g = await predictionGreeks({ price: p, size: 1, side: "yes", tHours, vol, model: "digital", runtime: "inline" });
       const d2at1 = inverse(Phi, p);
       const m = d2at1 * vol * Math.sqrt(tau) + (vol * vol * tau) / 2; // drift making V(1) = p
       const V = (S: number, s: number, t: number) => Phi((Math.log(S) + m - (s * s * t) / 2) / (s * Math.sqrt(t)));
@@ -224,13 +224,13 @@ describe("Greeks", () => {
   });
 
   it("NO negates YES; degenerate inputs give zeros, never NaN; metrics carry position Greeks", async () => {
-    const yes = await predictionGreeks({ price: 0.3, size: 10, side: "yes", runtime: "inline" });
-    const no = await predictionGreeks({ price: 0.7, size: 10, side: "no", runtime: "inline" });
+    const yes = await predictionGreeks({ price: 0.3, size: 10, side: "yes", model: "digital", runtime: "inline" });
+    const no = await predictionGreeks({ price: 0.7, size: 10, side: "no", model: "digital", runtime: "inline" });
     for (const k of ["delta", "gamma", "theta", "vega"] as const) expect(no[k]).toBeCloseTo(-yes[k], 9);
-    for (const price of [0, 1]) expect(await predictionGreeks({ price, size: 5, runtime: "inline" })).toEqual({ delta: 0, gamma: 0, theta: 0, vega: 0 });
-    expect(await predictionGreeks({ price: 0.4, size: 5, tHours: 0, runtime: "inline" })).toEqual({ delta: 0, gamma: 0, theta: 0, vega: 0 });
+    for (const price of [0, 1]) expect(await predictionGreeks({ price, size: 5, model: "digital", runtime: "inline" })).toEqual({ delta: 0, gamma: 0, theta: 0, vega: 0 });
+    expect(await predictionGreeks({ price: 0.4, size: 5, tHours: 0, model: "digital", runtime: "inline" })).toEqual({ delta: 0, gamma: 0, theta: 0, vega: 0 });
     const p = build([{ id: "a", side: "yes", size: 10, entry: 0.5, price: 0.3 }]);
-    const m = await p.metrics({ nSimulations: 100, seed: 1 });
+    const m = await p.metrics({ nSimulations: 100, seed: 1, greeksModel: "digital" });
     expect(m.greeks.a!.delta).toBeCloseTo(yes.delta, 9);
   });
 });

@@ -2,7 +2,7 @@
  * hz-portfolio — portfolio and risk engine for binary prediction-market contracts.
  * @packageDocumentation
  */
-export { Portfolio, ledoitWolf, MAX_PRICE_HISTORY, MAX_KELLY_SCENARIOS, MAX_KELLY_SCALE } from "./portfolio.js";
+export { Portfolio, ledoitWolf, MAX_PRICE_HISTORY, MAX_KELLY_SCENARIOS, MAX_KELLY_SCALE, WEIGHT_TOLERANCE, MIN_ORDER_SIZE } from "./portfolio.js";
 export type {
   Side,
   Position,
@@ -18,7 +18,7 @@ export type {
 } from "./portfolio.js";
 export { HzError } from "./errors.js";
 export { predictionGreeks, MAX_SIMULATIONS, HISTOGRAM_BINS } from "./metrics.js";
-export type { MetricsOptions, PortfolioMetrics, PredictionGreeks, GreeksInput } from "./metrics.js";
+export type { MetricsOptions, PortfolioMetrics, PredictionGreeks, GreeksInput, GreeksModel } from "./metrics.js";
 export type { LongOperationOptions, PnlStats } from "./simulation.js";
 export type { HzErrorCode, HzErrorDetails } from "./errors.js";
 export type { ReturnsHistory } from "./history.js";

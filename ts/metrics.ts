@@ -11,15 +11,44 @@ export const MAX_SIMULATIONS = 10_000_000;
 /** Bins of `pnlHistogram`. */
 export const HISTOGRAM_BINS = 50;
 
-/** Greeks of a position (per-share Greeks × size). */
+/**
+ * Which per-position Greeks model to use.
+ *
+ * - `"horizon"` (default): the Horizon SDK's model (`hz.prediction_greeks`). With p the contract's
+ *   price clamped to [0.01, 0.99], x = Φ⁻¹(p) (the price's probit score), φ the standard normal
+ *   density, τ = tHours / 24 (days) and s = max(√τ, 0.001): delta = ±size·φ(x) (− for NO),
+ *   gamma = size·φ(x)/(vol·s) (0 when vol = 0), vega = size·φ(x)·s, theta = −size·φ(x)·vol/(2s)/24
+ *   per hour. Only delta changes sign for NO. A settled contract (price exactly 0 or 1) has all
+ *   Greeks 0 (Horizon would report a 1 % contract's).
+ * - `"digital"`: a zero-rate cash-or-nothing digital on a latent S = 1, τ = tHours / 8760 years,
+ *   d2 = Φ⁻¹(YES price); NO positions get the negated YES Greeks. Delta is ∂value/∂S per unit of S.
+ *
+ * See docs/concepts.md ("Greeks") for what the numbers mean to a trader.
+ */
+export type GreeksModel = "horizon" | "digital";
+
+/** The models in wire order (the engine's model code is the index). @internal */
+export const GREEKS_MODELS: readonly GreeksModel[] = ["horizon", "digital"];
+
+/**
+ * Greeks of a position (per-share Greeks × size), in money of the contract's currency.
+ *
+ * In the default `"horizon"` model (see {@link GreeksModel}): 100 YES shares at 0.60, 24 h, vol 0.2
+ * have delta 38.63, i.e. the position gains about $0.386 per +0.01 move of the price's probit score
+ * x = Φ⁻¹(price) — near p = 0.6 that is about $1 per +1 cent of price, since dp = φ(x)·dx and
+ * 100·dp = delta·dx.
+ */
 export interface PredictionGreeks {
-  /** ∂value/∂S of the latent S (S = 1 now). */
+  /**
+   * Horizon: ∂value/∂x, money per unit of the probit score x = Φ⁻¹(price) (size·φ(x), − for NO).
+   * Digital: ∂value/∂S of the latent S (S = 1 now), money per unit of S.
+   */
   delta: number;
-  /** ∂²value/∂S². */
+  /** Horizon: size·φ(x)/(vol·√days), money per unit of x per unit of vol·√days. Digital: ∂²value/∂S². */
   gamma: number;
-  /** Value change per hour of time decay. */
+  /** Value change per hour of time decay (money per hour; negative = the position loses value as time passes). */
   theta: number;
-  /** ∂value/∂σ per 1.00 of volatility. */
+  /** Horizon: size·φ(x)·√days, money per 1.00 of vol. Digital: ∂value/∂σ per 1.00 of annualised volatility. */
   vega: number;
 }
 
@@ -31,8 +60,10 @@ export interface MetricsOptions extends LongOperationOptions {
   seed?: number;
   /** Hours to resolution for the Greeks (≥ 0). Default 24. */
   tHours?: number;
-  /** Annualised volatility of the latent variable for the Greeks (> 0). Default 0.2. */
+  /** Volatility of the latent variable for the Greeks (> 0). Default 0.2. */
   vol?: number;
+  /** Greeks model: `"horizon"` (default, Horizon SDK parity) or `"digital"`. See {@link GreeksModel}. */
+  greeksModel?: GreeksModel;
   /** Held-side price changes that correlate outcomes (else the recorded prices, if long enough). */
   returnsHistory?: ReturnsHistory;
   /** YES probabilities by market (default: the current prices). */
@@ -76,6 +107,8 @@ export interface PortfolioMetrics extends PnlStats {
   tHours: number;
   /** Volatility used for the Greeks. */
   vol: number;
+  /** Greeks model used. */
+  greeksModel: GreeksModel;
 }
 
 /** What `metrics()` needs from a portfolio. @internal */
@@ -107,6 +140,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   const seed = o.seed === undefined ? randomSeed() : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
   const tHours = check.nonNegative(o.tHours ?? 24, "tHours");
   const vol = check.positive(o.vol ?? 0.2, "vol");
+  const greeksModel = check.oneOf(o.greeksModel ?? "horizon", GREEKS_MODELS, "greeksModel");
   if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
     fail("INVALID_ARGUMENT", "signal must be an AbortSignal", { field: "signal" });
   }
@@ -161,6 +195,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     new Uint8Array(positions.map((p) => isYes(p.side))),
     tHours,
     vol,
+    GREEKS_MODELS.indexOf(greeksModel),
   );
   const greeks: Record<string, PredictionGreeks> = {};
   positions.forEach((p, i) => {
@@ -191,6 +226,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     nSimulations,
     tHours,
     vol,
+    greeksModel,
   };
   if (n === 0) {
     o.onProgress?.(nSimulations, nSimulations);
@@ -221,15 +257,23 @@ export interface GreeksInput {
   side?: Side;
   /** Hours to resolution (≥ 0). Default 24. */
   tHours?: number;
-  /** Annualised volatility (≥ 0; 0 gives zero Greeks). Default 0.2. */
+  /** Volatility (≥ 0). Default 0.2. With 0: all zeros in the digital model; gamma and theta 0 in Horizon's. */
   vol?: number;
+  /** Greeks model: `"horizon"` (default) or `"digital"`. See {@link GreeksModel}. */
+  model?: GreeksModel;
   /** Where to compute. Default `"worker"` (the shared engine). */
   runtime?: Runtime;
 }
 
 /**
- * Greeks of one binary contract position, modelled as a zero-rate cash-or-nothing digital on a
- * latent S = 1 with τ = tHours / 8760 and d2 = Φ⁻¹(YES price). NO positions get the negated YES Greeks.
+ * Greeks of one binary contract position in the chosen {@link GreeksModel} (default `"horizon"`,
+ * the Horizon SDK's `prediction_greeks`; `"digital"` = zero-rate cash-or-nothing digital).
+ *
+ * @example
+ * ```ts
+ * const g = await predictionGreeks({ price: 0.6, size: 100, side: "yes", tHours: 24, vol: 0.2 });
+ * // g.delta ≈ 38.634, g.gamma ≈ 193.17, g.vega ≈ 38.634, g.theta ≈ −0.16098 (per hour)
+ * ```
  */
 export async function predictionGreeks(input: GreeksInput): Promise<PredictionGreeks> {
   if (typeof input !== "object" || input === null) fail("INVALID_ARGUMENT", "predictionGreeks expects an options object", { field: "input" });
@@ -239,7 +283,8 @@ export async function predictionGreeks(input: GreeksInput): Promise<PredictionGr
   if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${String(input.side)}`, { field: "side" });
   const tHours = check.nonNegative(input.tHours ?? 24, "tHours");
   const vol = check.nonNegative(input.vol ?? 0.2, "vol");
+  const model = check.oneOf(input.model ?? "horizon", GREEKS_MODELS, "model");
   const runtime = check.oneOf(input.runtime ?? "worker", ["worker", "inline"] as const, "runtime");
-  const g = await backendFor(runtime, undefined).call("predictionGreeks", price, size, sideRaw === "yes", tHours, vol);
+  const g = await backendFor(runtime, undefined).call("predictionGreeks", price, size, sideRaw === "yes", tHours, vol, GREEKS_MODELS.indexOf(model));
   return { delta: g[0]!, gamma: g[1]!, theta: g[2]!, vega: g[3]! };
 }

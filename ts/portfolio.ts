@@ -137,8 +137,13 @@ export interface RebalanceOrder {
 
 /** Options of `rebalanceOrders`. */
 export interface RebalanceOptions {
-  /** Orders whose |Δweight| ≤ threshold are omitted. Default 0. */
+  /**
+   * Orders whose |Δweight| ≤ max(threshold, {@link WEIGHT_TOLERANCE}) are omitted. Default 0
+   * (Horizon's `rebalance_orders` has no threshold; its `needs_rebalance` defaults to 0.05).
+   */
   threshold?: number;
+  /** Orders smaller than this many shares are omitted. Default {@link MIN_ORDER_SIZE}. */
+  minOrderSize?: number;
   /** Prices of target markets that are not held (required for those), per share of `"yes"`. */
   prices?: Record<string, number>;
 }
@@ -152,6 +157,15 @@ interface Held {
   /** Recorded current prices, oldest first (bounded). */
   prices: number[];
 }
+
+/**
+ * Weight differences at or below this are floating-point noise, never a reason to trade: weights
+ * are value / capital, whose rounding error is ~1e-16 relative, so a 1e-11 change is an artefact
+ * (it once emitted a 2.6e-9-share order). `needsRebalance` and `rebalanceOrders` ignore them.
+ */
+export const WEIGHT_TOLERANCE = 1e-9;
+/** Default smallest order `rebalanceOrders` emits, in shares (far below any platform's tick). */
+export const MIN_ORDER_SIZE = 1e-6;
 
 /** Most price observations kept per market (oldest dropped first). */
 export const MAX_PRICE_HISTORY = 10_000;
@@ -395,10 +409,13 @@ export class Portfolio {
     ].join("\n");
   }
 
-  /** True when some market's |target − current weight| exceeds `threshold` (default 0). */
+  /**
+   * True when some market's |target − current weight| exceeds max(`threshold`, {@link WEIGHT_TOLERANCE}).
+   * `threshold` defaults to 0 (Horizon's `needs_rebalance` defaults to 0.05: pass it to match).
+   */
   needsRebalance(target: Weights, threshold = 0): boolean {
     const t = this.#target(target);
-    const th = check.nonNegative(threshold, "threshold");
+    const th = Math.max(check.nonNegative(threshold, "threshold"), WEIGHT_TOLERANCE);
     const current = this.weights();
     const ids = new Set([...Object.keys(current), ...t.keys()]);
     for (const id of ids) if (Math.abs((t.get(id) ?? 0) - (current[id] ?? 0)) > th) return true;
@@ -408,11 +425,14 @@ export class Portfolio {
   /**
    * Orders that move the current weights to `target`: for each market in current ∪ target,
    * sizeDelta = |target − current| × capital / price. Markets absent from `target` are sold out.
+   * Noise never trades: differences ≤ max(threshold, {@link WEIGHT_TOLERANCE}) and orders below
+   * `minOrderSize` shares (default {@link MIN_ORDER_SIZE}) are omitted, so every order has sizeDelta > 0.
    */
   rebalanceOrders(target: Weights, options: RebalanceOptions = {}): RebalanceOrder[] {
     const t = this.#target(target);
     const o = check.options(options, "options");
-    const th = check.nonNegative(o.threshold ?? 0, "threshold");
+    const th = Math.max(check.nonNegative(o.threshold ?? 0, "threshold"), WEIGHT_TOLERANCE);
+    const minOrderSize = check.nonNegative(o.minOrderSize ?? MIN_ORDER_SIZE, "minOrderSize");
     const prices = o.prices === undefined ? {} : check.plainObject(o.prices, "prices");
     const capital = this.capital;
     const current = this.weights();
@@ -433,6 +453,7 @@ export class Portfolio {
       if (!Number.isFinite(sizeDelta)) {
         fail("INVALID_ARGUMENT", `market "${id}": target weight ${tw} gives an order size that is not finite`, { marketId: id, field: "target weight" });
       }
+      if (sizeDelta < minOrderSize || sizeDelta === 0) continue;
       orders.push({
         marketId: id,
         side: h?.side ?? "yes",

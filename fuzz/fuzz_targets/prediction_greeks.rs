@@ -12,13 +12,15 @@ fuzz_target!(|data: &[u8]| {
     let prices = inp.vec(n);
     let sizes = inp.vec(if ragged == 0xFF { n + 1 } else { n });
     let sides: Vec<u8> = (0..if ragged == 0xFE { n.saturating_sub(1) } else { n }).map(|_| inp.byte()).collect();
-    let r = hz_portfolio::bindings::prediction_greeks_batch_checked(&prices, &sizes, &sides, t_hours, vol);
+    // Read last so the seed corpus (made before models existed) keeps its meaning.
+    let model = inp.byte() % 3; // 0 horizon, 1 digital, 2 an unknown code: must be a clean error
+    let r = hz_portfolio::bindings::prediction_greeks_batch_checked(&prices, &sizes, &sides, t_hours, vol, model);
     common::check("predictionGreeksBatch", &r);
     if let Ok(v) = &r {
         assert_eq!(v.len(), 4 * n);
     }
     if let (Some(&p), Some(&s)) = (prices.first(), sizes.first()) {
-        let one = hz_portfolio::bindings::prediction_greeks_checked(p, s, sides.first().map_or(true, |&b| b & 1 == 1), t_hours, vol);
+        let one = hz_portfolio::bindings::prediction_greeks_checked(p, s, sides.first().map_or(true, |&b| b & 1 == 1), t_hours, vol, model);
         common::check("predictionGreeks", &one);
     }
 });

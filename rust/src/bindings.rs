@@ -166,19 +166,30 @@ pub fn min_variance_checked(x: &[f64], t: usize, n: usize) -> Result<Vec<f64>, H
     Ok(w.into_iter().chain(std::iter::once(lw.shrinkage)).collect())
 }
 
+/// The Greeks model from its wire code: 0 = Horizon's (the default), 1 = digital.
+fn greeks_model(code: u8) -> Result<greeks::GreeksModel, HzError> {
+    match code {
+        0 => Ok(greeks::GreeksModel::Horizon),
+        1 => Ok(greeks::GreeksModel::Digital),
+        _ => Err(HzError::InvalidArgument(format!("greeks: model code must be 0 (horizon) or 1 (digital), got {code}"))),
+    }
+}
+
 /// See [`prediction_greeks`].
-pub fn prediction_greeks_checked(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> Result<Vec<f64>, HzError> {
-    greeks::prediction_greeks(price, size, is_yes, t_hours, vol).map(|g| vec![g.delta, g.gamma, g.theta, g.vega])
+pub fn prediction_greeks_checked(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64, model: u8) -> Result<Vec<f64>, HzError> {
+    let model = greeks_model(model)?;
+    greeks::prediction_greeks_with(price, size, is_yes, t_hours, vol, model).map(|g| vec![g.delta, g.gamma, g.theta, g.vega])
 }
 
 /// See [`prediction_greeks_batch`].
-pub fn prediction_greeks_batch_checked(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64) -> Result<Vec<f64>, HzError> {
+pub fn prediction_greeks_batch_checked(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64, model: u8) -> Result<Vec<f64>, HzError> {
+    let model = greeks_model(model)?;
     if prices.len() != sizes.len() || prices.len() != is_yes.len() {
         return Err(HzError::InvalidArgument("greeks: prices, sizes and sides differ in length".into()));
     }
     let mut out = Vec::with_capacity(prices.len() * 4);
     for i in 0..prices.len() {
-        let g = greeks::prediction_greeks(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol)?;
+        let g = greeks::prediction_greeks_with(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol, model)?;
         out.extend_from_slice(&[g.delta, g.gamma, g.theta, g.vega]);
     }
     Ok(out)
@@ -270,16 +281,17 @@ pub fn min_variance(x: &[f64], t: usize, n: usize) -> JsResult<Vec<f64>> {
     min_variance_checked(x, t, n).map_err(to_js)
 }
 
-/// Greeks of one position: `[delta, gamma, theta, vega]`.
+/// Greeks of one position: `[delta, gamma, theta, vega]`; `model` 0 = Horizon's, 1 = digital.
 #[wasm_bindgen(js_name = predictionGreeks)]
-pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
-    prediction_greeks_checked(price, size, is_yes, t_hours, vol).map_err(to_js)
+pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64, model: u8) -> JsResult<Vec<f64>> {
+    prediction_greeks_checked(price, size, is_yes, t_hours, vol, model).map_err(to_js)
 }
 
-/// Greeks of many positions at once: `[delta, gamma, theta, vega]` per position, concatenated.
+/// Greeks of many positions at once: `[delta, gamma, theta, vega]` per position, concatenated;
+/// `model` 0 = Horizon's, 1 = digital.
 #[wasm_bindgen(js_name = predictionGreeksBatch)]
-pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64) -> JsResult<Vec<f64>> {
-    prediction_greeks_batch_checked(prices, sizes, is_yes, t_hours, vol).map_err(to_js)
+pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64, model: u8) -> JsResult<Vec<f64>> {
+    prediction_greeks_batch_checked(prices, sizes, is_yes, t_hours, vol, model).map_err(to_js)
 }
 
 /// Correlation used by the copula, from a history: Ledoit-Wolf covariance → correlation.

@@ -11,11 +11,35 @@
 //! * theta = −∂V/∂τ / 8760 = n(d2)·d1/(2τ)/8760 (per hour)
 //!
 //! with d2 = Φ⁻¹(p), d1 = d2 + σ√τ. A NO share is 1 − YES, so its Greeks are the negated YES ones.
+//!
+//! The default model of the library is Horizon's ([`GreeksModel::Horizon`], the seed SDK's
+//! `prediction_greeks`): with p the contract price clamped to [0.01, 0.99], x = Φ⁻¹(p),
+//! τ = t_hours / 24 (days) and s = max(√max(τ, 0), 0.001), per share held
+//!
+//! * delta = ±φ(x)                  (− for NO): value change per unit of the probit score x
+//! * gamma = φ(x)/(σ·s)             (0 when σ ≤ 0)
+//! * vega  = φ(x)·s
+//! * theta = −φ(x)·σ/(2s)/24        (per hour)
+//!
+//! Only delta changes sign for NO (Horizon's convention, kept for parity). The formulas are
+//! symmetric in p ↔ 1 − p, so the held side's price and the YES price give the same values. One
+//! deliberate difference from Horizon: a settled contract (p exactly 0 or 1) has all Greeks 0,
+//! where Horizon's clamp to [0.01, 0.99] would report the Greeks of a 1 % contract.
 use crate::normal;
 use crate::{HzError, Result};
 
 /// Hours per year used to convert `t_hours` to τ in years (and theta to per hour).
 pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// Which model [`prediction_greeks_with`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GreeksModel {
+    /// Horizon SDK's model (the default): per unit of the probit score, τ in days.
+    #[default]
+    Horizon,
+    /// Zero-rate cash-or-nothing digital on a latent S = 1, τ in years.
+    Digital,
+}
 
 /// Position Greeks (per-share Greeks × size).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -57,16 +81,40 @@ pub fn yes_share_greeks(p: f64, tau: f64, sigma: f64) -> (f64, f64, f64, f64) {
     (finite(delta), finite(gamma), finite(theta), finite(vega))
 }
 
-/// Greeks of a position of `size` shares of the held side (`is_yes`) bought/priced at `price`
-/// (the held side's price), `t_hours` hours before resolution, latent volatility `vol` (annualised).
-///
-/// Validation: `price` finite in [0, 1] (`InvalidPrice`), `size` finite ≥ 0 (`InvalidSize`),
-/// `t_hours` finite ≥ 0 and `vol` finite ≥ 0 (`InvalidArgument`).
-///
-/// Degenerate cases return all-zero Greeks (never NaN): price 0 or 1 (outcome certain), `t_hours = 0`
-/// (expired), `vol = 0` (this standalone function accepts σ = 0 and treats it as "no diffusion").
-/// Results that would overflow (only with absurd σ·√τ) saturate at ±f64::MAX.
-pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> Result<Greeks> {
+/// Per-share Greeks `(delta, gamma, theta, vega)` of Horizon's model for a YES share at price `p`
+/// (the formulas are symmetric in p ↔ 1 − p), `t_hours` hours to resolution, volatility `vol`.
+/// A settled price (exactly 0 or 1) gives all zeros.
+pub fn horizon_share_greeks(p: f64, t_hours: f64, vol: f64) -> (f64, f64, f64, f64) {
+    if !(p > 0.0 && p < 1.0) {
+        return (0.0, 0.0, 0.0, 0.0);
+    }
+    let x = normal::ppf(p.clamp(0.01, 0.99));
+    let phi = normal::pdf(x);
+    // Horizon floors √τ at 0.001 so that an expiring contract keeps finite Greeks.
+    let s = (t_hours / 24.0).max(0.0).sqrt().max(0.001);
+    let gamma = if vol > 0.0 { phi / (vol * s) } else { 0.0 };
+    let vega = phi * s;
+    let theta = -phi * vol / (2.0 * s) / 24.0;
+    (finite(phi), finite(gamma), finite(theta), finite(vega))
+}
+
+/// Greeks of a position in the chosen `model`; see [`prediction_greeks`] for the arguments, the
+/// validation and the degenerate cases of the digital model, and [`horizon_share_greeks`] for
+/// Horizon's (where only delta is negated for a NO position).
+pub fn prediction_greeks_with(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64, model: GreeksModel) -> Result<Greeks> {
+    match model {
+        GreeksModel::Digital => prediction_greeks(price, size, is_yes, t_hours, vol),
+        GreeksModel::Horizon => {
+            validate(price, size, t_hours, vol)?;
+            let (d, g, t, v) = horizon_share_greeks(price, t_hours, vol);
+            let sign = if is_yes { 1.0 } else { -1.0 };
+            let scale = |x: f64| finite(x * size) + 0.0;
+            Ok(Greeks { delta: scale(sign * d), gamma: scale(g), theta: scale(t), vega: scale(v) })
+        }
+    }
+}
+
+fn validate(price: f64, size: f64, t_hours: f64, vol: f64) -> Result<()> {
     if !(price.is_finite() && (0.0..=1.0).contains(&price)) {
         return Err(HzError::InvalidPrice(format!("greeks: price must be a finite number in [0, 1], got {price}")));
     }
@@ -79,6 +127,20 @@ pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol:
     if !(vol.is_finite() && vol >= 0.0) {
         return Err(HzError::InvalidArgument(format!("greeks: volatility must be a finite number ≥ 0, got {vol}")));
     }
+    Ok(())
+}
+
+/// Greeks of a position of `size` shares of the held side (`is_yes`) bought/priced at `price`
+/// (the held side's price), `t_hours` hours before resolution, latent volatility `vol` (annualised).
+///
+/// Validation: `price` finite in [0, 1] (`InvalidPrice`), `size` finite ≥ 0 (`InvalidSize`),
+/// `t_hours` finite ≥ 0 and `vol` finite ≥ 0 (`InvalidArgument`).
+///
+/// Degenerate cases return all-zero Greeks (never NaN): price 0 or 1 (outcome certain), `t_hours = 0`
+/// (expired), `vol = 0` (this standalone function accepts σ = 0 and treats it as "no diffusion").
+/// Results that would overflow (only with absurd σ·√τ) saturate at ±f64::MAX.
+pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol: f64) -> Result<Greeks> {
+    validate(price, size, t_hours, vol)?;
     let p = if is_yes { price } else { 1.0 - price };
     let (d, g, t, v) = yes_share_greeks(p, t_hours / HOURS_PER_YEAR, vol);
     let sign = if is_yes { 1.0 } else { -1.0 };
@@ -147,6 +209,32 @@ mod tests {
         assert!(g.delta.is_finite() && g.gamma.is_finite() && g.theta.is_finite() && g.vega.is_finite());
         let g = prediction_greeks(0.4, 1.0, true, 1e-300, 1e-300).unwrap();
         assert!(g.delta.is_finite() && g.gamma.is_finite() && g.theta.is_finite() && g.vega.is_finite());
+    }
+
+    /// The reference values, exact to 40 digits (mpmath). Horizon 0.8.8 prints 38.63425335238556:
+    /// its Φ⁻¹ is Acklam's approximation without refinement (7e-11 relative here).
+    #[test]
+    fn horizon_reference() {
+        let g = prediction_greeks_with(0.6, 100.0, true, 24.0, 0.2, GreeksModel::Horizon).unwrap();
+        assert!(close(g.delta, 38.634_253_349_686_045_488, 1e-14), "{g:?}");
+        assert!(close(g.gamma, 193.171_266_748_430_227_44, 1e-14), "{g:?}");
+        assert!(close(g.vega, 38.634_253_349_686_045_488, 1e-14), "{g:?}");
+        assert!(close(g.theta, -0.160_976_055_623_691_856, 1e-14), "{g:?}");
+        assert!(close(g.delta, 38.634_253_352_385_56, 1e-8), "agrees with horizon-sdk to 1e-8");
+        let no = prediction_greeks_with(0.4, 100.0, false, 24.0, 0.2, GreeksModel::Horizon).unwrap();
+        assert_eq!((no.delta, no.gamma, no.theta, no.vega), (-g.delta, g.gamma, g.theta, g.vega));
+        let z = Greeks::default();
+        assert_eq!(prediction_greeks_with(0.0, 10.0, true, 24.0, 0.2, GreeksModel::Horizon).unwrap(), z);
+        assert_eq!(prediction_greeks_with(1.0, 10.0, false, 24.0, 0.2, GreeksModel::Horizon).unwrap(), z);
+        let v0 = prediction_greeks_with(0.6, 100.0, true, 24.0, 0.0, GreeksModel::Horizon).unwrap();
+        assert_eq!((v0.gamma, v0.theta), (0.0, 0.0));
+        assert!(v0.theta.is_sign_positive());
+        // The clamp: 0.001 is priced as 0.01; the √τ floor keeps an expiring contract finite.
+        let lo = prediction_greeks_with(0.001, 1.0, true, 0.0, 0.2, GreeksModel::Horizon).unwrap();
+        let x = normal::ppf(0.01);
+        assert!(close(lo.delta, normal::pdf(x), 1e-15));
+        assert!(close(lo.gamma, normal::pdf(x) / (0.2 * 0.001), 1e-14));
+        assert!(matches!(prediction_greeks_with(1.2, 1.0, true, 1.0, 1.0, GreeksModel::Horizon), Err(HzError::InvalidPrice(_))));
     }
 
     #[test]

@@ -52,7 +52,9 @@ describe("packaging", () => {
       const app = join(dir, "app");
       execFileSync("mkdir", ["-p", app]);
       writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", type: "module", private: true }));
-      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, filename)], { cwd: app, stdio: "ignore" });
+      // --prefer-offline, not --offline: `npm ci` on a fresh machine caches tarballs but not the
+      // registry documents a plain install asks for, so --offline failed there (ENOTCACHED comlink).
+      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(dir, filename)], { cwd: app, stdio: "ignore" });
       const code = `
         import { Portfolio, shutdown } from "hz-portfolio";
         const p = new Portfolio({ capital: 1000 });
