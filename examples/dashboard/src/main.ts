@@ -590,7 +590,8 @@ function renderMetrics(r: MetricsRun): void {
   for (const [id, g] of Object.entries(m.greeks)) {
     const row = body.insertRow();
     cell(row, short(id)).title = id;
-    for (const v of [g.delta, g.gamma, g.theta, g.vega]) signed(cell(row, num(v, Math.abs(v) < 10 ? 3 : 1), "num"), v);
+    // Money-valued Greeks to the cent (theta per hour is small: 4 decimals).
+    for (const [v, digits] of [[g.delta, 2], [g.gamma, 2], [g.theta, 4], [g.vega, 2]] as const) signed(cell(row, num(v, digits), "num"), v);
   }
   if (body.rows.length === 0) cell(body.insertRow(), "no positions", "muted").colSpan = 5;
 }
