@@ -3,12 +3,15 @@
 import { fail, HzError } from "./errors.js";
 import type { Side } from "./portfolio.js";
 import { throwIfAborted } from "./simulation.js";
+import { FeeModel, type FeeFunction, type FeeModelJSON } from "./fees.js";
+import { checkQuote, fillPrice, heldMark, MARK_MODES, mid, yesMark, type MarkMode, type Quote, type QuoteInput } from "./quotes.js";
+import { checkRateLimit, DedupWindow, orderKey, TokenBucket, utcDay, type KillSwitchState } from "./risk-controls.js";
 import * as check from "./validate.js";
 
 /** `format` of {@link EngineJSON}. */
 export const ENGINE_JSON_FORMAT = "hz-portfolio/engine";
-/** `version` of {@link EngineJSON} written by this release (the only one it reads). */
-export const ENGINE_JSON_VERSION = 1;
+/** `version` of {@link EngineJSON} written by this release (it also reads version 1). */
+export const ENGINE_JSON_VERSION = 2;
 /** Default bound of the per-market price history kept by an {@link Engine} (`maxHistory`). */
 export const DEFAULT_ENGINE_HISTORY = 10_000;
 /** Largest `maxHistory` an {@link Engine} accepts. */
@@ -36,6 +39,24 @@ export interface RiskConfigOptions {
   maxTotalExposure?: number;
   /** Most realised loss in the current UTC day of the engine clock, after the fill (money, ≥ 0). */
   maxDailyLoss?: number;
+  /** Horizon's name for `maxTotalExposure` (one limit, two names; give either, or both equal). */
+  maxPortfolioNotional?: number;
+  /**
+   * Equity drawdown since 00:00 UTC of the engine clock's day, in percent of that day's starting
+   * equity (mark-to-market). When exceeded, the kill switch activates (it stays on until
+   * `deactivateKillSwitch()`).
+   */
+  maxDailyDrawdownPct?: number;
+  /** Lowest fill price (of the side traded) accepted; below it the order is rejected `"priceBand"`. */
+  priceMin?: number;
+  /** Highest fill price (of the side traded) accepted; above it the order is rejected `"priceBand"`. */
+  priceMax?: number;
+  /** An order identical (market, side, action, size, limit) to one filled less than this many ms of engine clock ago is rejected `"duplicate"`. */
+  dedupWindowMs?: number;
+  /** Token bucket: orders per second of engine clock (refill rate, > 0). */
+  rateLimitSustained?: number;
+  /** Token bucket: most orders in a burst (capacity, ≥ 1; default max(1, rateLimitSustained)). */
+  rateLimitBurst?: number;
 }
 
 /** The limits a {@link RiskConfig} can report in a rejection. */
@@ -71,6 +92,23 @@ export class RiskConfig {
   readonly maxTotalExposure: number | undefined;
   /** Most realised loss per UTC day (undefined: unlimited). */
   readonly maxDailyLoss: number | undefined;
+  /** Most equity drawdown in % since 00:00 UTC before the kill switch activates (undefined: none). */
+  readonly maxDailyDrawdownPct: number | undefined;
+  /** Lowest accepted fill price (undefined: 0). */
+  readonly priceMin: number | undefined;
+  /** Highest accepted fill price (undefined: 1). */
+  readonly priceMax: number | undefined;
+  /** Duplicate-order window in ms of engine clock (undefined: none). */
+  readonly dedupWindowMs: number | undefined;
+  /** Order rate limit (undefined: none). */
+  readonly rateLimitSustained: number | undefined;
+  /** Order burst capacity (undefined: no rate limit). */
+  readonly rateLimitBurst: number | undefined;
+
+  /** Horizon's name of {@link RiskConfig.maxTotalExposure}. */
+  get maxPortfolioNotional(): number | undefined {
+    return this.maxTotalExposure;
+  }
 
   /** Validates the limits (finite numbers ≥ 0; `maxPositionPerMarket` required) — else throws {@link HzError}. */
   constructor(options: RiskConfigOptions) {
@@ -80,8 +118,23 @@ export class RiskConfig {
     }
     this.maxPositionPerMarket = check.nonNegative(o.maxPositionPerMarket, "maxPositionPerMarket");
     this.maxOrderSize = o.maxOrderSize === undefined ? undefined : check.nonNegative(o.maxOrderSize, "maxOrderSize");
-    this.maxTotalExposure = o.maxTotalExposure === undefined ? undefined : check.nonNegative(o.maxTotalExposure, "maxTotalExposure");
+    const exposure = o.maxTotalExposure === undefined ? undefined : check.nonNegative(o.maxTotalExposure, "maxTotalExposure");
+    const notional = o.maxPortfolioNotional === undefined ? undefined : check.nonNegative(o.maxPortfolioNotional, "maxPortfolioNotional");
+    if (exposure !== undefined && notional !== undefined && exposure !== notional) {
+      fail("INVALID_ARGUMENT", `maxPortfolioNotional (${notional}) and maxTotalExposure (${exposure}) are one limit with two names: give one`, { field: "maxPortfolioNotional" });
+    }
+    this.maxTotalExposure = exposure ?? notional;
     this.maxDailyLoss = o.maxDailyLoss === undefined ? undefined : check.nonNegative(o.maxDailyLoss, "maxDailyLoss");
+    this.maxDailyDrawdownPct = o.maxDailyDrawdownPct === undefined ? undefined : check.nonNegative(o.maxDailyDrawdownPct, "maxDailyDrawdownPct");
+    this.priceMin = o.priceMin === undefined ? undefined : check.price(o.priceMin, "priceMin");
+    this.priceMax = o.priceMax === undefined ? undefined : check.price(o.priceMax, "priceMax");
+    if (this.priceMin !== undefined && this.priceMax !== undefined && this.priceMin > this.priceMax) {
+      fail("INVALID_ARGUMENT", `priceMin ${this.priceMin} is above priceMax ${this.priceMax}`, { field: "priceMin" });
+    }
+    this.dedupWindowMs = o.dedupWindowMs === undefined ? undefined : check.nonNegative(o.dedupWindowMs, "dedupWindowMs");
+    const rate = checkRateLimit(o.rateLimitSustained, o.rateLimitBurst);
+    this.rateLimitSustained = rate?.sustained;
+    this.rateLimitBurst = rate?.burst;
     Object.freeze(this);
   }
 
@@ -96,6 +149,12 @@ export class RiskConfig {
     if (this.maxOrderSize !== undefined) out.maxOrderSize = this.maxOrderSize;
     if (this.maxTotalExposure !== undefined) out.maxTotalExposure = this.maxTotalExposure;
     if (this.maxDailyLoss !== undefined) out.maxDailyLoss = this.maxDailyLoss;
+    if (this.maxDailyDrawdownPct !== undefined) out.maxDailyDrawdownPct = this.maxDailyDrawdownPct;
+    if (this.priceMin !== undefined) out.priceMin = this.priceMin;
+    if (this.priceMax !== undefined) out.priceMax = this.priceMax;
+    if (this.dedupWindowMs !== undefined) out.dedupWindowMs = this.dedupWindowMs;
+    if (this.rateLimitSustained !== undefined) out.rateLimitSustained = this.rateLimitSustained;
+    if (this.rateLimitBurst !== undefined) out.rateLimitBurst = this.rateLimitBurst;
     return out;
   }
 }
@@ -108,6 +167,10 @@ export interface EngineOptions {
   capital?: number;
   /** Price observations kept per market (oldest dropped first), integer in [1, MAX_ENGINE_HISTORY]. Default 10 000. */
   maxHistory?: number;
+  /** Fees charged on every fill (a {@link FeeModel} or a function); per market: `setFees`. Default none. */
+  fees?: FeeModel | FeeFunction;
+  /** How positions are valued: `"mid"` (default) or `"bid"` (liquidation value). See {@link MarkMode}. */
+  mark?: MarkMode;
 }
 
 /** An order. Sizes are in shares and may be fractional. */
@@ -158,6 +221,8 @@ export interface EnginePosition {
   readonly realizedPnl: number;
   /** size × currentPrice − size × avgEntryPrice. */
   readonly unrealizedPnl: number;
+  /** Fees paid by fills of this position (money; included in `realizedPnl`). */
+  readonly feesPaid: number;
 }
 
 /** Why an order was rejected: a {@link RiskLimit} or a trading rule. */
@@ -169,10 +234,18 @@ export type RejectReason =
   | "insufficientPosition"
   /** The feed price is not within the order's `limitPrice` (limit = limitPrice, attempted = price). */
   | "limitPrice"
-  /** The market has no price yet. */
-  | "unknownMarket"
   /** Buying one side of a market while holding the other (close it first; limit 0 = shares allowed). */
-  | "oppositeSide";
+  | "oppositeSide"
+  /** The market was settled: it takes no more orders. */
+  | "marketClosed"
+  /** The fill price is outside [priceMin, priceMax] (limit = the bound crossed). */
+  | "priceBand"
+  /** The same order (market, side, action, size, limit) filled less than `dedupWindowMs` ago. */
+  | "duplicate"
+  /** The order rate limit's token bucket is empty. */
+  | "rateLimit"
+  /** The kill switch is on and the order would increase exposure. */
+  | "killSwitch";
 
 /** One broken rule: which, its limit, the value the order would reach, and by how much it exceeds. */
 export interface Violation {
@@ -214,7 +287,9 @@ export interface OrderFilled {
   partial: boolean;
   /** With `partial`: the binding limits at the requested size. */
   violations: Violation[];
-  /** P&L realised by this fill (sells: (price − avgEntryPrice) × size; buys: 0). */
+  /** Fee charged for this fill (money; paid from cash, booked in `realizedPnl`). */
+  fee: number;
+  /** P&L realised by this fill, net of its fee (sells: (price − avgEntryPrice) × size − fee; buys: −fee). */
   realizedPnl: number;
   /** Cash after the fill. */
   cash: number;
@@ -249,12 +324,16 @@ export interface OrderRejected extends Violation {
 /** What `submitOrder` resolves to. */
 export type OrderResult = OrderFilled | OrderRejected;
 
-/** A price observation: the market's YES price at a time (ms since epoch). */
+/** A price observation: the market's YES quote and mark at a time (ms since epoch). */
 export interface PriceTick {
   /** The market id. */
   readonly marketId: string;
-  /** The market's YES price, in [0, 1]. */
+  /** The market's YES mark (the mid, or the bid under `mark: "bid"`), in [0, 1]. */
   readonly yesPrice: number;
+  /** YES bid (= ask = the price for a `pushPrice` tick). */
+  readonly bid: number;
+  /** YES ask. */
+  readonly ask: number;
   /** Tick time (ms since epoch). */
   readonly time: number;
 }
@@ -262,14 +341,18 @@ export interface PriceTick {
 /** A timestamp: ms since epoch, a Date, or a string `Date.parse` understands (e.g. ISO 8601). */
 export type TimeInput = number | Date | string;
 
-/** A recorded price row for {@link Engine.replay} (the CSV columns `timestamp,market_id,yes_price`). */
+/** A recorded price row for {@link Engine.replay} (the CSV columns `timestamp,market_id,yes_price[,bid,ask]`). */
 export interface ReplayRow {
   /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
   timestamp: TimeInput;
   /** The market id. */
   marketId: string;
-  /** The market's YES price, in [0, 1]. */
-  yesPrice: number;
+  /** The market's YES price, in [0, 1] (a quote with bid = ask); optional when `bid` and `ask` are given. */
+  yesPrice?: number;
+  /** YES bid (with `ask`: the row is a quote). */
+  bid?: number;
+  /** YES ask (with `bid`). */
+  ask?: number;
 }
 
 /** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
@@ -278,16 +361,24 @@ export interface SnakeCaseReplayRow {
   timestamp: TimeInput;
   /** The market id. */
   market_id: string;
-  /** The market's YES price, in [0, 1]. */
-  yes_price: number;
+  /** The market's YES price, in [0, 1] (optional when `bid` and `ask` are given). */
+  yes_price?: number;
+  /** YES bid (with `ask`). */
+  bid?: number;
+  /** YES ask (with `bid`). */
+  ask?: number;
 }
 
 /** A tick from a user-supplied source for {@link Engine.consume} (`time` or `timestamp`; omitted: as in `pushPrice`). */
 export interface TickInput {
   /** The market id. */
   marketId: string;
-  /** The market's YES price, in [0, 1]. */
-  yesPrice: number;
+  /** The market's YES price, in [0, 1] (optional when `bid` and `ask` are given). */
+  yesPrice?: number;
+  /** YES bid (with `ask`: the tick is a quote). */
+  bid?: number;
+  /** YES ask (with `bid`). */
+  ask?: number;
   /** Tick time (ms since epoch, a Date or a `Date.parse` string); takes precedence over `timestamp`. */
   time?: TimeInput;
   /** Alias of `time`, used when `time` is omitted. */
@@ -322,6 +413,24 @@ export interface ExecuteOptions {
   allowPartial?: boolean;
 }
 
+/** A settled market: what `settle` did to it (and, for an event, to its other markets). */
+export interface Settlement {
+  /** The market settled. */
+  marketId: string;
+  /** The winning side. */
+  outcome: Side;
+  /** Engine clock of the settlement (ms since epoch). */
+  time: number;
+  /** The position closed by the settlement (its size before; undefined when none was held). */
+  position: EnginePosition | undefined;
+  /** Cash paid out: size × 1 when the held side won, else 0. */
+  payout: number;
+  /** Realised P&L of the settlement: payout − size × avgEntryPrice. */
+  realizedPnl: number;
+  /** Cash after the settlement. */
+  cash: number;
+}
+
 /** Payloads of the engine's events. */
 export interface EngineEventMap {
   /** An order filled (after the engine's state changed). */
@@ -330,12 +439,36 @@ export interface EngineEventMap {
   price: PriceTick;
   /** An order was rejected. */
   reject: OrderRejected;
+  /** A market was settled (one event per market, an event's cascade included). */
+  settle: Settlement;
+}
+
+/** What `engine.status()` reports. */
+export interface EngineStatus {
+  /** True while the kill switch is on. */
+  killSwitchActive: boolean;
+  /** Why it is on (null when off). */
+  killSwitchReason: string | null;
+  /** Number of open positions. */
+  openPositions: number;
+  /** Realised P&L since the start, net of fees. */
+  realizedPnl: number;
+  /** Unrealised P&L of open positions at the mark. */
+  unrealizedPnl: number;
+  /** Equity now − equity at 00:00 UTC of the engine clock's day (mark-to-market, fees included). */
+  dailyPnl: number;
+  /** Fees paid since the start. */
+  feesPaid: number;
+  /** cash + positions at the mark. */
+  equity: number;
+  /** Cash. */
+  cash: number;
 }
 
 /** An event from {@link Engine.events}. */
 export type EngineEvent = {
   [K in keyof EngineEventMap]: {
-    /** The event name: `"fill"`, `"price"` or `"reject"`. */
+    /** The event name: `"fill"`, `"price"`, `"reject"` or `"settle"`. */
     type: K;
     /** The event's payload (see {@link EngineEventMap}). */
     data: EngineEventMap[K]
@@ -346,8 +479,8 @@ export type EngineEvent = {
 export interface EngineJSON {
   /** Always {@link ENGINE_JSON_FORMAT} (`"hz-portfolio/engine"`). */
   format: typeof ENGINE_JSON_FORMAT;
-  /** Always {@link ENGINE_JSON_VERSION}. */
-  version: typeof ENGINE_JSON_VERSION;
+  /** {@link ENGINE_JSON_VERSION} (2) when written by this release; version 1 files are read too. */
+  version: typeof ENGINE_JSON_VERSION | 1;
   /** Starting cash, or null when cash is not limited. */
   capital: number | null;
   /** Price observations kept per market (the engine's `maxHistory`). */
@@ -367,13 +500,31 @@ export interface EngineJSON {
   } | null;
   /** Number of the next filled order's id (`"o<n>"`), an integer ≥ 1. */
   nextOrderId: number;
-  /** Markets in order of first tick; ticks `[time, yesPrice]`, oldest first (at most maxHistory). */
+  /** Markets in order of first tick; ticks `[time, yesPrice]` or `[time, bid, ask]`, oldest first (at most maxHistory). */
   markets: {
     /** The market id. */
     marketId: string;
-    /** `[time (ms since epoch), YES price in [0, 1]]` pairs, oldest first. */
-    ticks: [number, number][]
+    /** `[time (ms since epoch), YES price]` (bid = ask) or `[time, YES bid, YES ask]`, oldest first. */
+    ticks: ([number, number] | [number, number, number])[]
   }[];
+  /** Version 2: how positions are marked. */
+  mark?: MarkMode;
+  /** Version 2: the default fee model. */
+  fees?: FeeModelJSON;
+  /** Version 2: per-market fee models (`setFees`), in order of setting. */
+  marketFees?: { marketId: string; fees: FeeModelJSON }[];
+  /** Version 2: fees paid since the start. */
+  feesPaid?: number;
+  /** Version 2: settled markets, in order of settlement. */
+  settled?: { marketId: string; outcome: Side; time: number }[];
+  /** Version 2: the kill switch. */
+  killSwitch?: KillSwitchState;
+  /** Version 2: equity at 00:00 UTC of `day` (for `maxDailyDrawdownPct` and `dailyPnl`), or null before any tick. */
+  dayStart?: { day: number; equity: number } | null;
+  /** Version 2: fills inside the dedup window: `[order key, time]`. */
+  recentFills?: [string, number][];
+  /** Version 2: the rate limiter's bucket, or null without a rate limit. */
+  rateBucket?: { tokens: number; time: number | null } | null;
   /** Open positions, in order of opening. */
   positions: {
     /** The market id (must have ticks in `markets`). */
@@ -384,15 +535,19 @@ export interface EngineJSON {
     size: number;
     /** Size-weighted average price paid per share of the held side, in [0, 1]. */
     avgEntryPrice: number;
-    /** P&L realised by sells of this position (money). */
-    realizedPnl: number
+    /** P&L realised by sells of this position (money, net of fees). */
+    realizedPnl: number;
+    /** Version 2: fees paid by fills of this position. */
+    feesPaid?: number
   }[];
 }
 
 interface Market {
   id: string;
   times: number[];
-  prices: number[];
+  /** YES bids (= asks for price ticks). */
+  bids: number[];
+  asks: number[];
 }
 
 interface Pos {
@@ -401,6 +556,7 @@ interface Pos {
   size: number;
   avgEntryPrice: number;
   realizedPnl: number;
+  feesPaid: number;
 }
 
 type Listener<K extends keyof EngineEventMap> = (event: EngineEventMap[K]) => void;
@@ -484,6 +640,16 @@ export class Engine {
   readonly capital: number | undefined;
   /** Price observations kept per market. */
   readonly maxHistory: number;
+  /** How positions are valued (`"mid"` or `"bid"`). */
+  readonly mark: MarkMode;
+  #fees: FeeModel;
+  readonly #marketFees = new Map<string, FeeModel>();
+  #feesPaid = 0;
+  readonly #settled = new Map<string, { outcome: Side; time: number }>();
+  #killSwitch: KillSwitchState = { active: false, reason: null };
+  #dayStart: { day: number; equity: number } | undefined;
+  #dedup: DedupWindow | undefined;
+  #bucket: TokenBucket | undefined;
   #cash: number;
   #realized = 0;
   #day: { day: number; realizedPnl: number } | undefined;
@@ -492,7 +658,7 @@ export class Engine {
   #clock: number | undefined;
   readonly #markets = new Map<string, Market>();
   readonly #positions = new Map<string, Pos>();
-  readonly #listeners: { [K in keyof EngineEventMap]: Set<Listener<K>> } = { fill: new Set(), price: new Set(), reject: new Set() };
+  readonly #listeners: { [K in keyof EngineEventMap]: Set<Listener<K>> } = { fill: new Set(), price: new Set(), reject: new Set(), settle: new Set() };
 
   /** Validates the options (throws {@link HzError}). */
   constructor(options: EngineOptions = {}) {
@@ -500,7 +666,12 @@ export class Engine {
     this.riskConfig = o.riskConfig === undefined ? undefined : RiskConfig.from(o.riskConfig);
     this.capital = o.capital === undefined ? undefined : check.positive(o.capital, "capital");
     this.maxHistory = check.integerInRange(o.maxHistory ?? DEFAULT_ENGINE_HISTORY, "maxHistory", 1, MAX_ENGINE_HISTORY, "LIMIT_EXCEEDED");
+    this.mark = check.oneOf(o.mark ?? "mid", MARK_MODES, "mark");
+    this.#fees = o.fees === undefined ? FeeModel.none() : FeeModel.from(o.fees);
     this.#cash = this.capital ?? 0;
+    const r = this.riskConfig;
+    if (r?.dedupWindowMs !== undefined) this.#dedup = new DedupWindow(r.dedupWindowMs);
+    if (r?.rateLimitSustained !== undefined) this.#bucket = new TokenBucket(r.rateLimitSustained, r.rateLimitBurst!);
   }
 
   // ---------------------------------------------------------------- state
@@ -536,24 +707,53 @@ export class Engine {
     return this.#markets.has(marketId);
   }
 
-  /** Current YES price of a market (throws UNKNOWN_MARKET when it has none). */
+  /** Current YES mark of a market: the mid, or the bid under `mark: "bid"` (throws UNKNOWN_MARKET when it has no price). */
   price(marketId: string): number {
     const m = this.#market(marketId);
-    return m.prices[m.prices.length - 1]!;
+    const i = m.bids.length - 1;
+    return yesMark(m.bids[i]!, m.asks[i]!, this.mark);
   }
 
-  /** Recorded YES prices of a market, oldest first, at most `maxHistory` (a copy; throws UNKNOWN_MARKET). */
+  /** Current YES quote of a market `{ bid, ask, mid }` (throws UNKNOWN_MARKET when it has none). */
+  quote(marketId: string): Quote {
+    const m = this.#market(marketId);
+    const i = m.bids.length - 1;
+    return { bid: m.bids[i]!, ask: m.asks[i]!, mid: mid(m.bids[i]!, m.asks[i]!) };
+  }
+
+  /** Recorded YES marks of a market, oldest first, at most `maxHistory` (a copy; throws UNKNOWN_MARKET). */
   priceHistory(marketId: string): number[] {
     const m = this.#market(marketId);
-    return m.prices.slice(-this.maxHistory);
+    const out: number[] = [];
+    for (let i = Math.max(0, m.bids.length - this.maxHistory); i < m.bids.length; i++) out.push(yesMark(m.bids[i]!, m.asks[i]!, this.mark));
+    return out;
+  }
+
+  /**
+   * The held side's mark per share now (YES: the YES mark; NO: 1 − mid, or 1 − ask under
+   * `mark: "bid"`) — what `Portfolio.fromEngine` and `follow` use as a position's current price.
+   */
+  markPrice(marketId: string, side: Side): number {
+    const m = this.#market(marketId);
+    const i = m.bids.length - 1;
+    return heldMark(sideOf(side), m.bids[i]!, m.asks[i]!, this.mark);
+  }
+
+  /** The held side's recorded marks, oldest first, at most `maxHistory` (see {@link Engine.markPrice}). */
+  markHistory(marketId: string, side: Side): number[] {
+    const m = this.#market(marketId);
+    const sd = sideOf(side);
+    const out: number[] = [];
+    for (let i = Math.max(0, m.bids.length - this.maxHistory); i < m.bids.length; i++) out.push(heldMark(sd, m.bids[i]!, m.asks[i]!, this.mark));
+    return out;
   }
 
   /** Recorded ticks of a market, oldest first, at most `maxHistory` (throws UNKNOWN_MARKET). */
   ticks(marketId: string): PriceTick[] {
     const m = this.#market(marketId);
-    const start = Math.max(0, m.prices.length - this.maxHistory);
+    const start = Math.max(0, m.bids.length - this.maxHistory);
     const out: PriceTick[] = [];
-    for (let i = start; i < m.prices.length; i++) out.push({ marketId: m.id, yesPrice: m.prices[i]!, time: m.times[i]! });
+    for (let i = start; i < m.bids.length; i++) out.push(this.#tickOf(m.id, m.bids[i]!, m.asks[i]!, m.times[i]!));
     return out;
   }
 
@@ -596,6 +796,63 @@ export class Engine {
     return this.#dayRealized();
   }
 
+  /** Fees paid since the start (money). */
+  feesPaid(): number {
+    return this.#feesPaid;
+  }
+
+  /** The fee model of a market: its own (`setFees`) or the engine's default. */
+  feeModel(marketId: string): FeeModel {
+    return this.#marketFees.get(check.marketId(marketId)) ?? this.#fees;
+  }
+
+  /** Sets the fee model of one market (a {@link FeeModel} or a function; `FeeModel.none()` for none). */
+  setFees(marketId: string, model: FeeModel | FeeFunction): void {
+    const id = check.marketId(marketId);
+    this.#marketFees.set(id, FeeModel.from(model));
+  }
+
+  /** True once the market was settled (it then takes no orders and no ticks). */
+  isSettled(marketId: string): boolean {
+    return this.#settled.has(marketId);
+  }
+
+  /** The settlement of a market `{ outcome, time }`, or undefined. */
+  settlement(marketId: string): { outcome: Side; time: number } | undefined {
+    const s = this.#settled.get(marketId);
+    return s && { ...s };
+  }
+
+  /**
+   * Turns the kill switch on: orders that would increase exposure (buys) are rejected
+   * `"killSwitch"` until {@link Engine.deactivateKillSwitch}; sells pass.
+   */
+  activateKillSwitch(reason: string): void {
+    if (typeof reason !== "string" || reason.trim() === "") fail("INVALID_ARGUMENT", "activateKillSwitch needs a reason (a non-empty string)", { field: "reason" });
+    this.#killSwitch = { active: true, reason };
+  }
+
+  /** Turns the kill switch off. */
+  deactivateKillSwitch(): void {
+    this.#killSwitch = { active: false, reason: null };
+  }
+
+  /** A snapshot of the engine's state for dashboards and bots. */
+  status(): EngineStatus {
+    const equity = this.equity();
+    return {
+      killSwitchActive: this.#killSwitch.active,
+      killSwitchReason: this.#killSwitch.reason,
+      openPositions: this.#positions.size,
+      realizedPnl: this.#realized,
+      unrealizedPnl: this.unrealizedPnl(),
+      dailyPnl: this.#dayStart && this.#clock !== undefined && this.#dayStart.day === utcDay(this.#clock) ? equity - this.#dayStart.equity : 0,
+      feesPaid: this.#feesPaid,
+      equity,
+      cash: this.#cash,
+    };
+  }
+
   // ---------------------------------------------------------------- feeds
 
   /**
@@ -606,6 +863,20 @@ export class Engine {
    */
   pushPrice(marketId: string, yesPrice: number, time?: TimeInput): PriceTick {
     const tick = this.#checkTick(marketId, yesPrice, time, this.#lastTime(marketId));
+    this.#apply(tick);
+    return tick;
+  }
+
+  /**
+   * Applies a YES quote `{ bid, ask }` (0 ≤ bid ≤ ask ≤ 1) and emits `"price"`; times as in
+   * {@link Engine.pushPrice}. Buys then fill at the ask (YES) or 1 − bid (NO), sells at the bid
+   * (YES) or 1 − ask (NO); positions are marked by `mark`. Bad input throws {@link HzError},
+   * nothing changed.
+   */
+  pushQuote(marketId: string, quote: QuoteInput, time?: TimeInput): PriceTick {
+    const id = check.marketId(marketId);
+    const q = checkQuote(quote, id);
+    const tick = this.#checkTick(id, q, time, this.#lastTime(id));
     this.#apply(tick);
     return tick;
   }
@@ -629,8 +900,9 @@ export class Engine {
         const snake = !("marketId" in r) && "market_id" in r;
         const id = snake ? check.marketId(r.market_id, "market_id") : check.marketId((r as ReplayRow).marketId);
         const yes = snake ? r.yes_price : (r as ReplayRow).yesPrice;
+        const quoted = r.bid !== undefined || r.ask !== undefined;
         const before = last.has(id) ? last.get(id) : this.#lastTime(id);
-        const t = this.#checkTick(id, yes, r.timestamp === undefined ? NaN : r.timestamp, before, "timestamp");
+        const t = this.#checkTick(id, quoted ? checkQuote({ bid: r.bid, ask: r.ask }, id) : yes, r.timestamp === undefined ? NaN : r.timestamp, before, "timestamp");
         last.set(id, t.time);
         ticks.push(t);
       } catch (e) {
@@ -665,7 +937,8 @@ export class Engine {
       try {
         if (typeof item !== "object" || item === null) fail("INVALID_ARGUMENT", "expected { marketId, yesPrice, time? }", { field: "tick" });
         const id = check.marketId(item.marketId);
-        tick = this.#checkTick(id, item.yesPrice, item.time ?? item.timestamp, this.#lastTime(id));
+        const quoted = item.bid !== undefined || item.ask !== undefined;
+        tick = this.#checkTick(id, quoted ? checkQuote({ bid: item.bid, ask: item.ask }, id) : item.yesPrice, item.time ?? item.timestamp, this.#lastTime(id));
       } catch (e) {
         throw rowError(e, `tick ${n}`);
       }
@@ -733,11 +1006,68 @@ export class Engine {
     return results;
   }
 
+  // ---------------------------------------------------------------- settlement
+
+  /**
+   * Settles a market: each share of the winning side pays 1, the other side 0. The position (if
+   * any) closes; realised P&L += payout − size × avgEntryPrice; cash += payout; the market's price
+   * becomes 1 (YES won) or 0 and a `"settle"` event is emitted. The market is then closed: orders
+   * are rejected `"marketClosed"` and ticks throw. Settling an event's outcome YES settles the
+   * event's other markets NO (each with its own `"settle"` event). Resolves to the settlements, the
+   * market's first. Bad input (unknown market or outcome, a market already settled, a time before
+   * its last tick) rejects with an {@link HzError} and changes nothing.
+   */
+  async settle(marketId: string, outcome: Side, time?: TimeInput): Promise<Settlement[]> {
+    const id = check.marketId(marketId);
+    const won = sideOf(outcome, "outcome");
+    if (this.#settled.has(id)) {
+      const s = this.#settled.get(id)!;
+      fail("INVALID_STATE", `market "${id}" was already settled ${s.outcome.toUpperCase()} at ${new Date(s.time).toISOString()}`, { marketId: id, field: "marketId" });
+    }
+    if (!this.#markets.has(id)) fail("UNKNOWN_MARKET", `settle: market "${id}" is unknown to the engine (no price yet)`, { marketId: id, field: "marketId" });
+    const cascade = won === "yes" ? this.#eventSiblings(id).filter((m) => !this.#settled.has(m)) : [];
+    const last = Math.max(this.#lastTime(id) ?? -Infinity, ...cascade.map((m) => this.#lastTime(m) ?? -Infinity));
+    const t = time === undefined ? Math.max(this.#clock ?? Date.now(), last) : toTime(time);
+    if (t < last) fail("INVALID_ARGUMENT", `settle: market "${id}": time ${showTime(t)} is before the last tick (${showTime(last)})`, { marketId: id, field: "time" });
+    const out = [this.#settleOne(id, won, t)];
+    for (const m of cascade) out.push(this.#settleOne(m, "no", t));
+    this.#checkDrawdown();
+    return out;
+  }
+
+  #settleOne(id: string, won: Side, t: number): Settlement {
+    const final = won === "yes" ? 1 : 0;
+    this.#record({ marketId: id, yesPrice: final, bid: final, ask: final, time: t });
+    this.#settled.set(id, { outcome: won, time: t });
+    const pos = this.#positions.get(id);
+    let payout = 0;
+    let realizedPnl = 0;
+    let position: EnginePosition | undefined;
+    if (pos) {
+      position = this.#snapshot(pos);
+      payout = pos.side === won ? pos.size : 0;
+      realizedPnl = payout - pos.size * pos.avgEntryPrice;
+      this.#cash += payout;
+      this.#realized += realizedPnl;
+      this.#bookDaily(realizedPnl);
+      pos.realizedPnl += realizedPnl;
+      this.#positions.delete(id);
+    }
+    const res: Settlement = { marketId: id, outcome: won, time: t, position, payout, realizedPnl, cash: this.#cash };
+    this.#emit("settle", res);
+    return res;
+  }
+
+  /** The other markets of the event `marketId` belongs to (none until events are defined). */
+  #eventSiblings(_marketId: string): string[] {
+    return [];
+  }
+
   // ---------------------------------------------------------------- events
 
   /** Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an unsubscribe function. */
   on<K extends keyof EngineEventMap>(type: K, listener: (event: EngineEventMap[K]) => void): () => void {
-    const set = this.#listeners[check.oneOf(type, ["fill", "price", "reject"] as const, "event") as K] as Set<Listener<K>> | undefined;
+    const set = this.#listeners[check.oneOf(type, ["fill", "price", "reject", "settle"] as const, "event") as K] as Set<Listener<K>> | undefined;
     if (!set) fail("INVALID_ARGUMENT", `unknown event ${String(type)}`, { field: "event" });
     if (typeof listener !== "function") fail("INVALID_ARGUMENT", "listener must be a function", { field: "listener" });
     const fn = (e: EngineEventMap[K]) => listener(e);
@@ -751,7 +1081,7 @@ export class Engine {
    */
   events(options: { types?: readonly (keyof EngineEventMap)[]; signal?: AbortSignal } = {}): AsyncIterableIterator<EngineEvent> {
     const o = check.options(options, "options");
-    const types = (o.types ?? ["fill", "price", "reject"]).map((t) => check.oneOf(t, ["fill", "price", "reject"] as const, "types"));
+    const types = (o.types ?? ["fill", "price", "reject", "settle"]).map((t) => check.oneOf(t, ["fill", "price", "reject", "settle"] as const, "types"));
     const queue: EngineEvent[] = [];
     let wake: (() => void) | undefined;
     let done = false;
@@ -801,25 +1131,39 @@ export class Engine {
       daily: this.#day ? { ...this.#day } : null,
       nextOrderId: this.#nextOrderId,
       markets: [...this.#markets.values()].map((m) => {
-        const start = Math.max(0, m.prices.length - this.maxHistory);
-        const ticks: [number, number][] = [];
-        for (let i = start; i < m.prices.length; i++) ticks.push([m.times[i]!, m.prices[i]!]);
+        const start = Math.max(0, m.bids.length - this.maxHistory);
+        const ticks: ([number, number] | [number, number, number])[] = [];
+        for (let i = start; i < m.bids.length; i++) ticks.push(m.bids[i] === m.asks[i] ? [m.times[i]!, m.bids[i]!] : [m.times[i]!, m.bids[i]!, m.asks[i]!]);
         return { marketId: m.id, ticks };
       }),
       positions: [...this.#positions.values()].map((p) => ({ ...p })),
+      mark: this.mark,
+      fees: this.#fees.toJSON(),
+      marketFees: [...this.#marketFees].map(([marketId, f]) => ({ marketId, fees: f.toJSON() })),
+      feesPaid: this.#feesPaid,
+      settled: [...this.#settled].map(([marketId, x]) => ({ marketId, ...x })),
+      killSwitch: { ...this.#killSwitch },
+      dayStart: this.#dayStart ? { ...this.#dayStart } : null,
+      recentFills: this.#dedup ? this.#dedup.recent.map(([k, t]) => [k, t] as [string, number]) : [],
+      rateBucket: this.#bucket ? this.#bucket.toJSON() : null,
     };
   }
 
   /**
-   * Restores an engine from `toJSON()` output (an object or its JSON text). Throws {@link HzError}
-   * (INVALID_ARGUMENT) on another format or version, or on inconsistent content.
+   * Restores an engine from `toJSON()` output (an object or its JSON text; versions 1 and 2).
+   * Throws {@link HzError} (INVALID_ARGUMENT) on another format or version, or on inconsistent
+   * content. A saved custom fee model needs its function back: `{ feeModels: { [name]: FeeModel.custom(fn, name) } }`.
    */
-  static fromJSON(json: EngineJSON | string): Engine {
-    const j = parseVersioned(json, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, "engine") as Partial<Record<keyof EngineJSON, unknown>>;
+  static fromJSON(json: EngineJSON | string, options: { feeModels?: Readonly<Record<string, FeeModel>> } = {}): Engine {
+    const j = parseVersioned(json, ENGINE_JSON_FORMAT, [1, ENGINE_JSON_VERSION], "engine") as Partial<Record<keyof EngineJSON, unknown>>;
+    const custom = check.options(options, "options").feeModels ?? {};
+    const v2 = j.version === 2;
     const e = new Engine({
       riskConfig: j.riskConfig === null ? undefined : (check.options(j.riskConfig as RiskConfigOptions, "riskConfig") as RiskConfigOptions),
       capital: j.capital === null ? undefined : (j.capital as number),
       maxHistory: j.maxHistory as number,
+      mark: v2 ? (j.mark as MarkMode) : "mid",
+      fees: v2 ? FeeModel.fromJSON(j.fees, custom, "fees") : undefined,
     });
     e.#cash = check.finiteNumber(j.cash, "cash", "INVALID_ARGUMENT");
     e.#realized = check.finiteNumber(j.realizedPnl, "realizedPnl", "INVALID_ARGUMENT");
@@ -837,8 +1181,9 @@ export class Engine {
       if (mm.ticks.length > e.maxHistory) fail("INVALID_ARGUMENT", `engine JSON: market "${id}" has more than maxHistory ticks`, { marketId: id, field: "ticks" });
       let lastTime: number | undefined;
       for (const [i, t] of (mm.ticks as unknown[]).entries()) {
-        if (!Array.isArray(t) || t.length !== 2) fail("INVALID_ARGUMENT", `engine JSON: market "${id}" ticks[${i}] must be [time, yesPrice]`, { marketId: id, field: "ticks" });
-        const tick = e.#checkTick(id, t[1], check.finiteNumber(t[0], `ticks[${i}] time`, "INVALID_ARGUMENT", id), lastTime);
+        if (!Array.isArray(t) || !(t.length === 2 || (v2 && t.length === 3))) fail("INVALID_ARGUMENT", `engine JSON: market "${id}" ticks[${i}] must be [time, yesPrice]${v2 ? " or [time, bid, ask]" : ""}`, { marketId: id, field: "ticks" });
+        const price = t.length === 3 ? checkQuote({ bid: t[1], ask: t[2] }, id) : t[1];
+        const tick = e.#checkTick(id, price, check.finiteNumber(t[0], `ticks[${i}] time`, "INVALID_ARGUMENT", id), lastTime);
         lastTime = tick.time;
         e.#record(tick);
       }
@@ -857,9 +1202,54 @@ export class Engine {
         size,
         avgEntryPrice: check.price(pp.avgEntryPrice, "avgEntryPrice", id),
         realizedPnl: check.finiteNumber(pp.realizedPnl, "realizedPnl", "INVALID_ARGUMENT", id),
+        feesPaid: v2 ? check.nonNegative(pp.feesPaid, "feesPaid", id) : 0,
       });
     }
+    if (v2) e.#restoreV2(j, custom);
+    else e.#dayStart = e.#clock === undefined ? undefined : { day: utcDay(e.#clock), equity: e.equity() };
     return e;
+  }
+
+  /** The version-2 state: fees, settlements, kill switch, day start, dedup window, rate bucket. */
+  #restoreV2(j: Partial<Record<keyof EngineJSON, unknown>>, custom: Readonly<Record<string, FeeModel>>): void {
+    const list = (v: unknown, field: string): unknown[] => {
+      if (!Array.isArray(v)) fail("INVALID_ARGUMENT", `engine JSON: ${field} must be an array`, { field });
+      return v;
+    };
+    for (const [k, x] of list(j.marketFees, "marketFees").entries()) {
+      const r = check.options(x as { marketId: string; fees: unknown }, `marketFees[${k}]`);
+      this.#marketFees.set(check.marketId(r.marketId, `marketFees[${k}].marketId`), FeeModel.fromJSON(r.fees, custom, `marketFees[${k}].fees`));
+    }
+    this.#feesPaid = check.nonNegative(j.feesPaid, "feesPaid");
+    for (const [k, x] of list(j.settled, "settled").entries()) {
+      const r = check.options(x as { marketId: string; outcome: Side; time: number }, `settled[${k}]`);
+      const id = check.marketId(r.marketId, `settled[${k}].marketId`);
+      if (!this.#markets.has(id)) fail("UNKNOWN_MARKET", `engine JSON: settled market "${id}" has no ticks`, { marketId: id, field: "settled" });
+      if (this.#positions.has(id)) fail("INVALID_ARGUMENT", `engine JSON: settled market "${id}" still has a position`, { marketId: id, field: "settled" });
+      this.#settled.set(id, { outcome: sideOf(r.outcome, `settled[${k}].outcome`), time: check.finiteNumber(r.time, `settled[${k}].time`, "INVALID_ARGUMENT", id) });
+    }
+    const ks = check.options(j.killSwitch as KillSwitchState, "killSwitch");
+    if (typeof ks.active !== "boolean" || (ks.active ? typeof ks.reason !== "string" : ks.reason !== null)) {
+      fail("INVALID_ARGUMENT", "engine JSON: killSwitch must be { active: boolean, reason: string | null }", { field: "killSwitch" });
+    }
+    this.#killSwitch = { active: ks.active, reason: ks.reason ?? null };
+    if (j.dayStart === null) this.#dayStart = undefined;
+    else {
+      const d = check.options(j.dayStart as { day: number; equity: number }, "dayStart");
+      this.#dayStart = { day: check.integerInRange(d.day, "dayStart.day", -1e8, 1e8), equity: check.finiteNumber(d.equity, "dayStart.equity", "INVALID_ARGUMENT") };
+    }
+    const recent = list(j.recentFills, "recentFills").map((x, k) => {
+      if (!Array.isArray(x) || x.length !== 2 || typeof x[0] !== "string") fail("INVALID_ARGUMENT", `engine JSON: recentFills[${k}] must be [key, time]`, { field: "recentFills" });
+      return [x[0], check.finiteNumber(x[1], `recentFills[${k}] time`, "INVALID_ARGUMENT")] as [string, number];
+    });
+    if (this.#dedup) this.#dedup.recent.push(...recent);
+    if (j.rateBucket !== null && j.rateBucket !== undefined) {
+      if (!this.#bucket) fail("INVALID_ARGUMENT", "engine JSON: rateBucket without a rate limit in riskConfig", { field: "rateBucket" });
+      const b = check.options(j.rateBucket as { tokens: number; time: number | null }, "rateBucket");
+      const tokens = check.nonNegative(b.tokens, "rateBucket.tokens");
+      if (tokens > this.#bucket.burst) fail("INVALID_ARGUMENT", "engine JSON: rateBucket.tokens above rateLimitBurst", { field: "rateBucket" });
+      this.#bucket = new TokenBucket(this.#bucket.sustained, this.#bucket.burst, { tokens, time: b.time === null ? null : check.finiteNumber(b.time, "rateBucket.time", "INVALID_ARGUMENT") });
+    }
   }
 
   // ---------------------------------------------------------------- internals
@@ -878,7 +1268,32 @@ export class Engine {
 
   #heldPrice(p: Pos): number {
     const m = this.#markets.get(p.marketId)!;
-    return heldSidePrice(p.side, m.prices[m.prices.length - 1]!);
+    const i = m.bids.length - 1;
+    return heldMark(p.side, m.bids[i]!, m.asks[i]!, this.mark);
+  }
+
+  #tickOf(marketId: string, bid: number, ask: number, time: number): PriceTick {
+    return { marketId, yesPrice: yesMark(bid, ask, this.mark), bid, ask, time };
+  }
+
+  /** Books realised P&L in the current UTC day (for maxDailyLoss). */
+  #bookDaily(realizedPnl: number): void {
+    const day = utcDay(this.#clock!);
+    this.#day = { day, realizedPnl: (this.#day?.day === day ? this.#day.realizedPnl : 0) + realizedPnl };
+  }
+
+  /** Activates the kill switch when the equity drawdown since 00:00 UTC exceeds maxDailyDrawdownPct. */
+  #checkDrawdown(): void {
+    const limit = this.riskConfig?.maxDailyDrawdownPct;
+    if (limit === undefined || this.#killSwitch.active || !this.#dayStart || !(this.#dayStart.equity > 0)) return;
+    const equity = this.equity();
+    const dd = ((this.#dayStart.equity - equity) / this.#dayStart.equity) * 100;
+    if (over(dd, limit)) {
+      this.#killSwitch = {
+        active: true,
+        reason: `maxDailyDrawdownPct: equity fell ${dd.toFixed(2)}% since 00:00 UTC (from ${this.#dayStart.equity.toFixed(2)} to ${equity.toFixed(2)}), limit ${limit}%`,
+      };
+    }
   }
 
   #snapshot(p: Pos): EnginePosition {
@@ -891,6 +1306,7 @@ export class Engine {
       currentPrice,
       realizedPnl: p.realizedPnl,
       unrealizedPnl: p.size * currentPrice - p.size * p.avgEntryPrice,
+      feesPaid: p.feesPaid,
     };
   }
 
@@ -899,35 +1315,49 @@ export class Engine {
     return this.#day.day === Math.floor(this.#clock / MS_PER_DAY) ? this.#day.realizedPnl : 0;
   }
 
-  /** Validates a tick against the previous time of its market (throws HzError). */
-  #checkTick(marketId: string, yesPrice: unknown, time: unknown, lastTime: number | undefined, timeField = "time"): PriceTick {
+  /** Validates a tick (a YES price, or a checked quote) against the previous time of its market (throws HzError). */
+  #checkTick(marketId: string, price: unknown, time: unknown, lastTime: number | undefined, timeField = "time"): PriceTick {
     const id = check.marketId(marketId);
-    const p = check.price(yesPrice, "yesPrice", id);
+    const s = this.#settled.get(id);
+    if (s) fail("INVALID_STATE", `market "${id}" was settled ${s.outcome.toUpperCase()}: it takes no more ticks`, { marketId: id, field: "marketId" });
+    let bid: number;
+    let ask: number;
+    if (typeof price === "object" && price !== null) ({ bid, ask } = price as QuoteInput);
+    else bid = ask = check.price(price, "yesPrice", id);
     const t = time === undefined ? Math.max(Date.now(), lastTime ?? -Infinity) : toTime(time, timeField);
     if (lastTime !== undefined && t < lastTime) {
-      fail("INVALID_ARGUMENT", `market "${id}": tick at ${new Date(t).toISOString()} is older than the last one (${new Date(lastTime).toISOString()})`, { marketId: id, field: timeField });
+      fail("INVALID_ARGUMENT", `market "${id}": tick at ${showTime(t)} is older than the last one (${showTime(lastTime)})`, { marketId: id, field: timeField });
     }
-    return { marketId: id, yesPrice: p, time: t };
+    return this.#tickOf(id, bid, ask, t);
   }
 
   #record(tick: PriceTick): void {
+    // A new UTC day of the engine clock: its starting equity is the equity before this tick.
+    const day = utcDay(tick.time);
+    if (this.#clock === undefined || (tick.time > this.#clock && day !== utcDay(this.#clock))) {
+      this.#dayStart = { day, equity: this.equity() };
+    }
     let m = this.#markets.get(tick.marketId);
     if (!m) {
-      m = { id: tick.marketId, times: [], prices: [] };
+      m = { id: tick.marketId, times: [], bids: [], asks: [] };
       this.#markets.set(tick.marketId, m);
     }
     m.times.push(tick.time);
-    m.prices.push(tick.yesPrice);
+    m.bids.push(tick.bid);
+    m.asks.push(tick.ask);
     // Trim in batches (amortised O(1)); readers take the last maxHistory.
-    if (m.prices.length > this.maxHistory + Math.min(this.maxHistory, 4096)) {
-      m.prices.splice(0, m.prices.length - this.maxHistory);
-      m.times.splice(0, m.times.length - this.maxHistory);
+    if (m.bids.length > this.maxHistory + Math.min(this.maxHistory, 4096)) {
+      const drop = m.bids.length - this.maxHistory;
+      m.bids.splice(0, drop);
+      m.asks.splice(0, drop);
+      m.times.splice(0, drop);
     }
     if (this.#clock === undefined || tick.time > this.#clock) this.#clock = tick.time;
   }
 
   #apply(tick: PriceTick): void {
     this.#record(tick);
+    this.#checkDrawdown();
     this.#emit("price", tick);
   }
 
@@ -959,6 +1389,33 @@ export class Engine {
     }
   }
 
+  /** Fee of filling `o` at size `s` and `price` (the market's model; may throw HzError for a custom one). */
+  #fee(o: ReturnType<typeof validOrder>, s: number, price: number): number {
+    return this.feeModel(o.marketId).fee({ marketId: o.marketId, side: o.side, action: o.action, size: s, price });
+  }
+
+  /** Violations of rules that do not depend on the size: closed market, kill switch, rate limit, duplicate. */
+  #gates(o: ReturnType<typeof validOrder>, now: number): Violation[] {
+    const v: Violation[] = [];
+    const id = o.marketId;
+    const settled = this.#settled.get(id);
+    if (settled) v.push({ reason: "marketClosed", message: `market "${id}" was settled ${settled.outcome.toUpperCase()} at ${showTime(settled.time)}: it takes no more orders` });
+    if (this.#killSwitch.active && o.action === "buy") {
+      v.push({ reason: "killSwitch", message: `kill switch is on (${this.#killSwitch.reason}): only orders that reduce exposure (sells) pass` });
+    }
+    if (this.#bucket && this.#bucket.available(now) < 1 - 1e-9) {
+      const r = this.riskConfig!;
+      v.push({ reason: "rateLimit", limit: r.rateLimitBurst, message: `rate limit: more than ${r.rateLimitBurst} orders in a burst or ${r.rateLimitSustained}/s sustained (engine clock); retry later` });
+    }
+    if (this.#dedup) {
+      const t = this.#dedup.duplicateOf(orderKey(o), now);
+      if (t !== undefined) {
+        v.push({ reason: "duplicate", limit: this.#dedup.windowMs, attempted: now - t, excess: this.#dedup.windowMs - (now - t), message: `market "${id}": the same order filled ${now - t} ms ago (dedupWindowMs ${this.#dedup.windowMs})` });
+      }
+    }
+    return v;
+  }
+
   /** Violations of the order at size `s` (size-independent ones included). */
   #violations(o: ReturnType<typeof validOrder>, s: number, price: number, pos: Pos | undefined): Violation[] {
     const v: Violation[] = [];
@@ -966,6 +1423,8 @@ export class Engine {
     const id = o.marketId;
     const add = (reason: RejectReason, limit: number, attempted: number, message: string) =>
       v.push({ reason, limit, attempted, excess: Math.abs(attempted - limit), message });
+    if (r?.priceMin !== undefined && price < r.priceMin) add("priceBand", r.priceMin, price, `market "${id}": fill price ${price} is below priceMin ${r.priceMin}`);
+    if (r?.priceMax !== undefined && price > r.priceMax) add("priceBand", r.priceMax, price, `market "${id}": fill price ${price} is above priceMax ${r.priceMax}`);
     if (o.action === "buy" && pos && pos.side !== o.side) {
       add("oppositeSide", 0, s, `market "${id}": holds ${pos.size} ${pos.side.toUpperCase()} shares; close them before buying ${o.side.toUpperCase()}`);
     }
@@ -989,11 +1448,15 @@ export class Engine {
         const after = this.positionsValue() + cost;
         if (over(after, r.maxTotalExposure)) add("maxTotalExposure", r.maxTotalExposure, after, `total exposure would be ${after}, maxTotalExposure ${r.maxTotalExposure}`);
       }
-      if (this.capital !== undefined && over(cost, this.#cash)) {
-        add("insufficientCash", this.#cash, cost, `order costs ${cost}, cash is ${this.#cash}`);
+      const fee = this.#fee(o, s, price);
+      if (this.capital !== undefined && over(cost + fee, this.#cash)) {
+        add("insufficientCash", this.#cash, cost + fee, `order costs ${cost}${fee > 0 ? ` + fee ${fee}` : ""}, cash is ${this.#cash}`);
       }
+    } else if (this.capital !== undefined && pos && pos.side === o.side && over(this.#fee(o, Math.min(s, pos.size), price) - Math.min(s, pos.size) * price, this.#cash)) {
+      const fee = this.#fee(o, Math.min(s, pos.size), price);
+      add("insufficientCash", this.#cash, fee - Math.min(s, pos.size) * price, `the fee ${fee} is more than the sale's proceeds plus cash ${this.#cash}`);
     } else if (r?.maxDailyLoss !== undefined && pos && pos.side === o.side) {
-      const realized = (price - pos.avgEntryPrice) * Math.min(s, pos.size);
+      const realized = (price - pos.avgEntryPrice) * Math.min(s, pos.size) - this.#fee(o, Math.min(s, pos.size), price);
       const lossAfter = -(this.#dayRealized() + realized);
       if (realized < 0 && over(lossAfter, r.maxDailyLoss)) {
         add("maxDailyLoss", r.maxDailyLoss, lossAfter, `realised loss today would be ${lossAfter}, maxDailyLoss ${r.maxDailyLoss}`);
@@ -1020,60 +1483,85 @@ export class Engine {
         m = Math.min(m, (r.maxDailyLoss + this.#dayRealized()) / (pos.avgEntryPrice - price));
       }
     }
+    if (!(m > 0)) return 0;
+    // Fees are not linear in the size (Kalshi rounds to the cent): shrink to the largest size that
+    // passes every check, by bisection on [0, m] (the checks are monotone in the size).
+    if (this.#violations(o, m, price, pos).length > 0) {
+      let lo = 0;
+      let hi = m;
+      for (let k = 0; k < 64 && hi - lo > 1e-12 * Math.max(1, hi); k++) {
+        const mid = (lo + hi) / 2;
+        if (this.#violations(o, mid, price, pos).length > 0) hi = mid;
+        else lo = mid;
+      }
+      m = lo;
+    }
     return m > 0 ? m : 0;
   }
 
   #submit(o: ReturnType<typeof validOrder>): OrderResult {
     // Filled orders are numbered o1, o2, … (saved with the engine); rejected ones x1, x2, … from a
-    // counter that is not part of the saved state, so a rejection changes nothing.
+    // counter that is not part of the saved state. A rejection changes no saved state except the
+    // rate limiter's bucket (a rejected order still used a token, as it would at a venue).
     const base = { orderId: "", marketId: o.marketId, side: o.side, action: o.action, requestedSize: o.size };
-    const m = this.#markets.get(o.marketId);
-    const reject = (violations: Violation[], price: number | undefined): OrderRejected => {
-      const res: OrderRejected = { status: "rejected", ...violations[0]!, ...base, orderId: `x${this.#rejected++}`, size: 0, price, time: this.#clock ?? Date.now(), violations };
+    const m = this.#markets.get(o.marketId)!;
+    const now = this.#clock!;
+    const i = m.bids.length - 1;
+    const yesPrice = yesMark(m.bids[i]!, m.asks[i]!, this.mark);
+    const price = fillPrice(o.side, o.action, m.bids[i]!, m.asks[i]!);
+    const pos = this.#positions.get(o.marketId);
+    const gates = this.#gates(o, now);
+    const takeToken = () => {
+      if (!gates.some((g) => g.reason === "rateLimit")) this.#bucket?.take(now);
+    };
+    const reject = (violations: Violation[]): OrderRejected => {
+      takeToken();
+      const res: OrderRejected = { status: "rejected", ...violations[0]!, ...base, orderId: `x${this.#rejected++}`, size: 0, price, time: now, violations };
       this.#emit("reject", res);
       return res;
     };
-    if (!m) return reject([{ reason: "unknownMarket", message: `market "${o.marketId}" has no price yet` }], undefined);
-    const yesPrice = m.prices[m.prices.length - 1]!;
-    const price = heldSidePrice(o.side, yesPrice);
-    const pos = this.#positions.get(o.marketId);
-    const violations = this.#violations(o, o.size, price, pos);
+    // Fees of custom models may throw (HzError): every fee is computed before anything changes.
+    const violations = [...gates, ...this.#violations(o, o.size, price, pos)];
     let size = o.size;
     if (violations.length > 0) {
-      const sizeFree = violations.some((v) => v.reason === "oppositeSide" || v.reason === "limitPrice");
-      if (!o.allowPartial || sizeFree) return reject(violations, price);
+      const sizeFree = violations.some((v) => SIZE_FREE.has(v.reason));
+      if (!o.allowPartial || sizeFree) return reject(violations);
       size = this.#largestSize(o, o.size, price, pos);
-      if (!(size > 0) || this.#violations(o, size, price, pos).length > 0) return reject(violations, price);
+      if (!(size > 0) || this.#violations(o, size, price, pos).length > 0) return reject(violations);
     }
+    if (o.action === "sell") size = Math.min(size, pos!.size);
+    const fee = this.#fee(o, size, price);
+    takeToken();
     // Fill.
-    let realizedPnl = 0;
+    let realizedPnl = 0 - fee; // not −fee: −0 would leak into results
     let p: Pos;
     if (o.action === "buy") {
-      this.#cash -= size * price;
+      this.#cash -= size * price + fee;
       if (pos) {
         p = pos;
         const avg = (pos.size * pos.avgEntryPrice + size * price) / (pos.size + size);
         pos.avgEntryPrice = Math.min(1, Math.max(0, avg));
         pos.size += size;
       } else {
-        p = { marketId: o.marketId, side: o.side, size, avgEntryPrice: price, realizedPnl: 0 };
+        p = { marketId: o.marketId, side: o.side, size, avgEntryPrice: price, realizedPnl: 0, feesPaid: 0 };
         this.#positions.set(o.marketId, p);
       }
     } else {
       p = pos!;
-      size = Math.min(size, p.size);
-      realizedPnl = (price - p.avgEntryPrice) * size;
-      this.#cash += size * price;
-      p.realizedPnl += realizedPnl;
+      realizedPnl += (price - p.avgEntryPrice) * size;
+      this.#cash += size * price - fee;
       p.size -= size;
-      this.#realized += realizedPnl;
-      const day = Math.floor(this.#clock! / MS_PER_DAY);
-      this.#day = { day, realizedPnl: (this.#day?.day === day ? this.#day.realizedPnl : 0) + realizedPnl };
       if (!over(p.size, 0) || p.size <= LIMIT_TOLERANCE * Math.max(1, size)) {
         p.size = 0;
         this.#positions.delete(o.marketId);
       }
     }
+    p.realizedPnl += realizedPnl;
+    p.feesPaid += fee;
+    this.#feesPaid += fee;
+    this.#realized += realizedPnl;
+    if (realizedPnl !== 0) this.#bookDaily(realizedPnl);
+    this.#dedup?.add(orderKey(o), now);
     if (this.capital !== undefined && this.#cash < 0 && !over(-this.#cash, 0)) this.#cash = 0; // rounding at the cash limit
     const res: OrderFilled = {
       status: "filled",
@@ -1082,16 +1570,27 @@ export class Engine {
       size,
       price,
       yesPrice,
-      time: this.#clock!,
+      time: now,
       partial: size < o.size,
       violations: size < o.size ? violations : [],
+      fee,
       realizedPnl,
       cash: this.#cash,
       position: this.#snapshot(p),
     };
+    this.#checkDrawdown();
     this.#emit("fill", res);
     return res;
   }
+}
+
+/** Rules no smaller size can satisfy: `allowPartial` does not apply to them. */
+const SIZE_FREE: ReadonlySet<RejectReason> = new Set<RejectReason>(["oppositeSide", "limitPrice", "marketClosed", "killSwitch", "rateLimit", "duplicate", "priceBand"]);
+
+/** A time for messages: ISO 8601 when representable, else the number. */
+function showTime(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
 }
 
 /** Re-labels an HzError with where it happened (row / tick / order index), keeping its code. */
@@ -1101,7 +1600,7 @@ function rowError(e: unknown, where: string): unknown {
 }
 
 /** Parses `json` (object or text) and checks its `format` and `version` (HzError INVALID_ARGUMENT otherwise). @internal */
-export function parseVersioned(json: unknown, format: string, version: number, what: string): Record<string, unknown> {
+export function parseVersioned(json: unknown, format: string, version: number | readonly number[], what: string): Record<string, unknown> {
   let j = json;
   if (typeof j === "string") {
     try {
@@ -1113,14 +1612,16 @@ export function parseVersioned(json: unknown, format: string, version: number, w
   if (typeof j !== "object" || j === null || Array.isArray(j)) fail("INVALID_ARGUMENT", `${what} JSON must be an object`, { field: "json" });
   const r = j as Record<string, unknown>;
   if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${JSON.stringify(r.format) ?? "nothing"}`, { field: "format" });
-  if (r.version !== version) {
-    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${version})`, { field: "version" });
+  const versions: readonly number[] = typeof version === "number" ? [version] : version;
+  if (!versions.includes(r.version as number)) {
+    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${versions.join(" and ")})`, { field: "version" });
   }
   return r;
 }
 
 /**
- * Parses price CSV text with a header naming the columns `timestamp`, `market_id`, `yes_price` (any
+ * Parses price CSV text with a header naming the columns `timestamp`, `market_id`, `yes_price` and/or
+ * `bid`, `ask` (a row with bid and ask is a quote, else its yes_price is a price tick; any
  * order, extra columns ignored; `\n` or `\r\n`; blank lines skipped). Timestamps: ISO 8601 or ms
  * since epoch. A malformed row throws {@link HzError} naming its row number (1-based, header
  * excluded) and line number.
@@ -1129,9 +1630,11 @@ export function parsePriceCsv(csv: string): ReplayRow[] {
   if (typeof csv !== "string") fail("INVALID_ARGUMENT", "parsePriceCsv expects CSV text", { field: "csv" });
   const lines = csv.split(/\r?\n/);
   const header = (lines[0] ?? "").split(",").map((h) => h.trim().toLowerCase());
+  const [bi, ai] = [header.indexOf("bid"), header.indexOf("ask")];
+  const quoted = bi >= 0 && ai >= 0;
   const col = (name: string) => {
     const i = header.indexOf(name);
-    if (i < 0) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (got "${lines[0] ?? ""}")`, { field: "header" });
+    if (i < 0 && !(name === "yes_price" && quoted)) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (or bid,ask) (got "${lines[0] ?? ""}")`, { field: "header" });
     return i;
   };
   const [ti, mi, pi] = [col("timestamp"), col("market_id"), col("yes_price")];
@@ -1147,6 +1650,17 @@ export function parsePriceCsv(csv: string): ReplayRow[] {
     const id = cells[mi]!;
     if (id === "") fail("INVALID_ARGUMENT", `${where}: market_id is empty`, { field: `${where}: market_id` });
     const timestamp = toTime(cells[ti], `${where}: timestamp`);
+    if (quoted && (cells[bi] !== "" || cells[ai] !== "")) {
+      const num = (c: string, f: string) => {
+        const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(c) ? Number(c) : NaN;
+        if (!(x >= 0 && x <= 1)) fail("INVALID_PRICE", `${where}: ${f} must be a number in [0, 1], got ${JSON.stringify(c)}`, { marketId: id, field: `${where}: ${f}` });
+        return x;
+      };
+      const q = checkQuote({ bid: num(cells[bi]!, "bid"), ask: num(cells[ai]!, "ask") }, id);
+      rows.push({ timestamp, marketId: id, bid: q.bid, ask: q.ask });
+      continue;
+    }
+    if (pi < 0) fail("INVALID_ARGUMENT", `${where}: bid and ask are empty and there is no yes_price column`, { marketId: id, field: `${where}: bid` });
     const ps = cells[pi]!;
     const yesPrice = ps === "" ? NaN : Number(ps);
     if (!Number.isFinite(yesPrice) || yesPrice < 0 || yesPrice > 1) {

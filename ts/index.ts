@@ -28,6 +28,10 @@ export { init } from "./wasm.js";
 export { sharedEngine, shutdown } from "./backend.js";
 export type { Runtime } from "./backend.js";
 export type { WasmSource } from "./wasm.js";
+export { FeeModel, ceilToCent, KALSHI_TAKER_RATE, KALSHI_MAKER_RATE } from "./fees.js";
+export type { FeeFill, FeeFunction, FeeModelJSON } from "./fees.js";
+export type { Quote, QuoteInput, MarkMode } from "./quotes.js";
+export type { KillSwitchState } from "./risk-controls.js";
 export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
 export type {
   EngineOptions,
@@ -53,6 +57,8 @@ export type {
   EngineEventMap,
   EngineEvent,
   EngineJSON,
+  EngineStatus,
+  Settlement,
 } from "./engine.js";
 export { PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION } from "./sync.js";
 export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, PortfolioJSON } from "./sync.js";

@@ -4,6 +4,7 @@ import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type History
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { throwIfAborted } from "./simulation.js";
+import { FeeModel, type FeeFunction } from "./fees.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
@@ -84,6 +85,12 @@ export interface KellyOptions {
   method?: "independent" | "joint";
   /** Joint method only: held-side price changes used to correlate outcomes (see `metrics`). */
   returnsHistory?: ReturnsHistory;
+  /**
+   * Trading costs: Kelly sizes each market on the effective price a′ = a + fee per share at the
+   * margin (quadratic models: a′ = a + rate·a(1 − a); see {@link FeeModel.effectivePrice}), so
+   * f = (q − a′)/(1 − a′) in the closed form, and a′ is the cost per share in the joint method.
+   */
+  fees?: FeeModel | FeeFunction;
   /** Joint method only: Monte Carlo scenarios when enumeration is not used. Default 100 000. */
   nSimulations?: number;
   /** Joint method only: seed of the Monte Carlo scenarios. Default 42. */
@@ -133,6 +140,8 @@ export interface RebalanceOrder {
   targetWeight: number;
   /** The price per share used for the conversion. */
   price: number;
+  /** With `options.fees`: the fee of filling the order at `price` (money). */
+  estimatedFee?: number;
 }
 
 /** Options of `rebalanceOrders`. */
@@ -144,6 +153,8 @@ export interface RebalanceOptions {
   threshold?: number;
   /** Orders smaller than this many shares are omitted. Default {@link MIN_ORDER_SIZE}. */
   minOrderSize?: number;
+  /** A fee model: each order then carries `estimatedFee` (the fee of filling it at `price`). */
+  fees?: FeeModel | FeeFunction;
   /** Prices of target markets that are not held (required for those), per share of `"yes"`. */
   prices?: Record<string, number>;
 }
@@ -433,6 +444,7 @@ export class Portfolio {
     const o = check.options(options, "options");
     const th = Math.max(check.nonNegative(o.threshold ?? 0, "threshold"), WEIGHT_TOLERANCE);
     const minOrderSize = check.nonNegative(o.minOrderSize ?? MIN_ORDER_SIZE, "minOrderSize");
+    const fees = o.fees === undefined ? undefined : FeeModel.from(o.fees);
     const prices = o.prices === undefined ? {} : check.plainObject(o.prices, "prices");
     const capital = this.capital;
     const current = this.weights();
@@ -454,7 +466,7 @@ export class Portfolio {
         fail("INVALID_ARGUMENT", `market "${id}": target weight ${tw} gives an order size that is not finite`, { marketId: id, field: "target weight" });
       }
       if (sizeDelta < minOrderSize || sizeDelta === 0) continue;
-      orders.push({
+      const order: RebalanceOrder = {
         marketId: id,
         side: h?.side ?? "yes",
         action: dw > 0 ? "buy" : "sell",
@@ -462,7 +474,9 @@ export class Portfolio {
         currentWeight: cw,
         targetWeight: tw,
         price,
-      });
+      };
+      if (fees) order.estimatedFee = fees.fee({ marketId: id, side: order.side, action: order.action, size: sizeDelta, price });
+      orders.push(order);
     }
     return orders;
   }
@@ -488,6 +502,7 @@ export class Portfolio {
     const method = check.oneOf(o.method ?? "independent", KELLY_METHODS, "method");
     const nSim = check.integerInRange(o.nSimulations ?? 100_000, "nSimulations", 1, MAX_KELLY_SCENARIOS, "LIMIT_EXCEEDED");
     const seed = check.integerInRange(o.seed ?? 42, "seed", 0, Number.MAX_SAFE_INTEGER);
+    const fees = o.fees === undefined ? undefined : FeeModel.from(o.fees);
     const ids: string[] = [];
     const heldProbs: number[] = [];
     const heldPrices: number[] = [];
@@ -497,7 +512,7 @@ export class Portfolio {
       const yes = check.probability(q, "probs", id);
       ids.push(id);
       heldProbs.push(h.side === "yes" ? yes : 1 - yes);
-      heldPrices.push(h.currentPrice);
+      heldPrices.push(fees ? fees.effectivePrice(h.currentPrice, id, h.side) : h.currentPrice);
     }
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
