@@ -355,6 +355,12 @@ export interface ReplayRow {
   ask?: number;
 }
 
+/** A row of {@link parsePriceCsv}: `yesPrice` is always set (the mid of a quote row, which also has `bid` and `ask`). */
+export interface PriceRow extends ReplayRow {
+  /** The YES price (a quote row: its mid). */
+  yesPrice: number;
+}
+
 /** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
 export interface SnakeCaseReplayRow {
   /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
@@ -1532,6 +1538,7 @@ export class Engine {
     if (o.action === "sell") size = Math.min(size, pos!.size);
     const fee = this.#fee(o, size, price);
     takeToken();
+    const cashBefore = this.#cash;
     // Fill.
     let realizedPnl = 0 - fee; // not −fee: −0 would leak into results
     let p: Pos;
@@ -1562,7 +1569,8 @@ export class Engine {
     this.#realized += realizedPnl;
     if (realizedPnl !== 0) this.#bookDaily(realizedPnl);
     this.#dedup?.add(orderKey(o), now);
-    if (this.capital !== undefined && this.#cash < 0 && !over(-this.#cash, 0)) this.#cash = 0; // rounding at the cash limit
+    // Rounding at the cash limit: the checks accept cost + fee up to cash·(1 + LIMIT_TOLERANCE).
+    if (this.capital !== undefined && this.#cash < 0 && -this.#cash <= LIMIT_TOLERANCE * Math.max(1, cashBefore)) this.#cash = 0;
     const res: OrderFilled = {
       status: "filled",
       ...base,
@@ -1626,7 +1634,7 @@ export function parseVersioned(json: unknown, format: string, version: number | 
  * since epoch. A malformed row throws {@link HzError} naming its row number (1-based, header
  * excluded) and line number.
  */
-export function parsePriceCsv(csv: string): ReplayRow[] {
+export function parsePriceCsv(csv: string): PriceRow[] {
   if (typeof csv !== "string") fail("INVALID_ARGUMENT", "parsePriceCsv expects CSV text", { field: "csv" });
   const lines = csv.split(/\r?\n/);
   const header = (lines[0] ?? "").split(",").map((h) => h.trim().toLowerCase());
@@ -1638,7 +1646,7 @@ export function parsePriceCsv(csv: string): ReplayRow[] {
     return i;
   };
   const [ti, mi, pi] = [col("timestamp"), col("market_id"), col("yes_price")];
-  const rows: ReplayRow[] = [];
+  const rows: PriceRow[] = [];
   let n = 0;
   for (let l = 1; l < lines.length; l++) {
     const line = lines[l]!;
@@ -1657,7 +1665,7 @@ export function parsePriceCsv(csv: string): ReplayRow[] {
         return x;
       };
       const q = checkQuote({ bid: num(cells[bi]!, "bid"), ask: num(cells[ai]!, "ask") }, id);
-      rows.push({ timestamp, marketId: id, bid: q.bid, ask: q.ask });
+      rows.push({ timestamp, marketId: id, yesPrice: mid(q.bid, q.ask), bid: q.bid, ask: q.ask });
       continue;
     }
     if (pi < 0) fail("INVALID_ARGUMENT", `${where}: bid and ask are empty and there is no yes_price column`, { marketId: id, field: `${where}: bid` });

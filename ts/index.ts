@@ -49,6 +49,7 @@ export type {
   PriceTick,
   TimeInput,
   ReplayRow,
+  PriceRow,
   SnakeCaseReplayRow,
   TickInput,
   FeedOptions,

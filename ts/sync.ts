@@ -63,6 +63,18 @@ export interface EngineLike {
   on(event: "fill", listener: (fill: EngineFillLike) => void): () => void;
   /** Calls `listener` on each new price; returns an unsubscribe function. */
   on(event: "price", listener: (tick: EnginePriceLike) => void): () => void;
+  /**
+   * Optional: the held side's mark per share (e.g. {@link Engine.markPrice} under bid/ask quotes).
+   * Without it the portfolio uses `price` (YES; NO: 1 − YES).
+   */
+  markPrice?(marketId: string, side: Side): number;
+  /** Optional: the held side's recorded marks, oldest first (with `markPrice`). */
+  markHistory?(marketId: string, side: Side): readonly number[];
+  /**
+   * Optional: true once a market is settled. An engine that has it must also emit
+   * `on("settle", ({ marketId }) => …)`; `follow` then removes settled positions.
+   */
+  isSettled?(marketId: string): boolean;
 }
 
 /** Options of `Portfolio.fromEngine`: the Portfolio's options plus how much feed history to load. */
@@ -117,6 +129,16 @@ function load(p: Portfolio, pos: { marketId: string; side: Side; size: number; e
 
 /** The held side's recorded prices of an engine market (the most recent `limit`), ending with the current price. */
 function heldSeries(engine: EngineLike, marketId: string, side: Side, limit: number): number[] {
+  if (typeof engine.markPrice === "function" && typeof engine.markHistory === "function") {
+    const marks = Array.from(engine.markHistory(marketId, side));
+    const current = engine.markPrice(marketId, side);
+    const tail = marks.slice(Math.max(0, marks.length - limit));
+    if (tail.length === 0 || tail[tail.length - 1] !== current) {
+      tail.push(current);
+      if (tail.length > limit) tail.shift();
+    }
+    return tail.map((x) => check.price(x, "markPrice", marketId));
+  }
   const yes = engine.priceHistory(marketId);
   if (!Array.isArray(yes) && !ArrayBuffer.isView(yes)) fail("INVALID_ARGUMENT", `engine.priceHistory("${marketId}") must return an array`, { marketId, field: "priceHistory" });
   const current = engine.price(marketId);
@@ -166,9 +188,12 @@ export function followEngine(p: Portfolio, engine: EngineLike): () => void {
     fail("INVALID_ARGUMENT", "follow expects an engine with on(\"fill\" | \"price\", listener) (see EngineLike)", { field: "engine" });
   }
   const heldSide = (id: string): Side | undefined => p.positions().find((x) => x.marketId === id)?.side;
+  // Under bid/ask quotes the held side's mark is not 1 − YES mark ("bid" marks NO at 1 − ask).
+  const mark = (id: string, side: Side, yes: number): number =>
+    typeof engine.markPrice === "function" ? engine.markPrice(id, side) : heldSidePrice(side, yes);
   const offPrice = engine.on("price", (tick) => {
     const side = heldSide(tick.marketId);
-    if (side !== undefined) p.updatePrice(tick.marketId, heldSidePrice(side, tick.yesPrice));
+    if (side !== undefined) p.updatePrice(tick.marketId, mark(tick.marketId, side, tick.yesPrice));
   });
   const offFill = engine.on("fill", (fill) => {
     const pos = fill.position;
@@ -185,19 +210,31 @@ export function followEngine(p: Portfolio, engine: EngineLike): () => void {
         side: newSide,
         size: pos.size,
         entryPrice: Math.min(1, Math.max(0, pos.avgEntryPrice)),
-        currentPrice: heldSidePrice(newSide, engine.price(id)),
+        currentPrice: mark(id, newSide, engine.price(id)),
       });
     } else {
       if (side !== undefined) p.removePosition(id);
       loadFromEngine(p, engine, pos, PORTFOLIO_MAX_HISTORY);
     }
   });
+  // Settled markets leave the portfolio. Only engines that declare settlement (`isSettled`) are
+  // asked for "settle" events: a hand-written EngineLike may treat any unknown name as "price".
+  let offSettle: () => void = () => {};
+  if (typeof engine.isSettled === "function") try {
+    const off: unknown = (engine as unknown as { on(e: "settle", l: (s: { marketId: string }) => void): unknown }).on("settle", (st) => {
+      if (heldSide(st.marketId) !== undefined) p.removePosition(st.marketId);
+    });
+    if (typeof off === "function") offSettle = off as () => void;
+  } catch {
+    // an EngineLike that knows no "settle" event
+  }
   let active = true;
   return () => {
     if (!active) return;
     active = false;
     offPrice();
     offFill();
+    offSettle();
   };
 }
 
