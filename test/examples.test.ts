@@ -84,3 +84,19 @@ describe("examples", () => {
     expect(denoOut).toBe(nodeOut || (await runExample("node_modules/.bin/tsx", ["examples/node-script.ts"])));
   }, 90_000);
 });
+
+describe("examples/engine-replay.ts", () => {
+  it("replays with quotes and fees, settles every market by its resolution, and its P&L is net of fees", async () => {
+    const out = await runExample("node_modules/.bin/tsx", ["examples/engine-replay.ts"]);
+    expect(out).toMatch(/Settled 18 markets by their 2018 resolutions: payouts [\d.]+; open positions 0/);
+    const fin = /Final: cash ([-\d.]+)\s+P&L ([-\d.]+) net of ([\d.]+) fees \(realised ([-\d.]+)\)/.exec(out);
+    expect(fin).not.toBeNull();
+    const [cash, pnl, fees, realised] = fin!.slice(1).map(Number) as [number, number, number, number];
+    expect(fees).toBeGreaterThan(0);
+    expect(pnl).toBeCloseTo(realised, 2); // everything settled: all P&L is realised
+    expect(cash - 10_000).toBeCloseTo(pnl, 2);
+    expect(out).toContain("the live follower agrees: true");
+    expect(out).toContain("restored engine equal: true");
+    expect(out).not.toMatch(/NaN|Infinity/);
+  }, 120_000);
+});
