@@ -5,6 +5,7 @@ import type { Side } from "./portfolio.js";
 import { throwIfAborted } from "./simulation.js";
 import { FeeModel, type FeeFunction, type FeeModelJSON } from "./fees.js";
 import { checkQuote, fillPrice, heldMark, MARK_MODES, mid, yesMark, type MarkMode, type Quote, type QuoteInput } from "./quotes.js";
+import type { Journal } from "./journal.js";
 import { checkRateLimit, DedupWindow, orderKey, TokenBucket, utcDay, type KillSwitchState } from "./risk-controls.js";
 import * as check from "./validate.js";
 
@@ -567,6 +568,14 @@ interface Pos {
 
 type Listener<K extends keyof EngineEventMap> = (event: EngineEventMap[K]) => void;
 
+/** One journaled change of an engine (compact keys: journals hold many of them). */
+type JournalOp =
+  | { k: "q"; m: string; b: number; a: number; t: number }
+  | { k: "o"; o: OrderInput }
+  | { k: "s"; m: string; x: Side; t: number }
+  | { k: "f"; m: string; f: FeeModelJSON }
+  | { k: "K"; on: boolean; why: string | null };
+
 /**
  * Price per share of `side` when the YES price is `yesPrice`: YES as is, NO = 1 − YES rounded to
  * 12 decimals (so 1 − 0.7 is 0.3, not 0.30000000000000004).
@@ -656,6 +665,7 @@ export class Engine {
   #dayStart: { day: number; equity: number } | undefined;
   #dedup: DedupWindow | undefined;
   #bucket: TokenBucket | undefined;
+  #journal: Journal | undefined;
   #cash: number;
   #realized = 0;
   #day: { day: number; realizedPnl: number } | undefined;
@@ -678,6 +688,111 @@ export class Engine {
     const r = this.riskConfig;
     if (r?.dedupWindowMs !== undefined) this.#dedup = new DedupWindow(r.dedupWindowMs);
     if (r?.rateLimitSustained !== undefined) this.#bucket = new TokenBucket(r.rateLimitSustained, r.rateLimitBurst!);
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  /**
+   * An engine kept in a journal (see {@link openJournal}): an empty journal starts a new engine with
+   * `options`; otherwise the engine is recovered — its latest snapshot, then every record after it,
+   * replayed exactly — and `options`, if given, must agree with the recovered configuration (else
+   * HzError INVALID_ARGUMENT). From then on every state change is journaled: an order (`submitOrder`,
+   * `execute`) or a settlement is durable when its promise resolves; synchronous changes (`pushPrice`,
+   * `pushQuote`, `setFees`, the kill switch) after `await engine.flush()`, or within the journal's
+   * `flushIntervalMs` (default 100 ms). A torn last record (a crash mid-write) is dropped; damage
+   * before it is HzError JOURNAL_CORRUPT. Custom fee functions are not saved: pass them again in
+   * `feeModels`, and keep them deterministic.
+   */
+  static async open(journal: Journal, options?: EngineOptions & { feeModels?: Readonly<Record<string, FeeModel>> }): Promise<Engine> {
+    if (typeof journal !== "object" || journal === null || typeof (journal as Journal).recover !== "function") {
+      fail("INVALID_ARGUMENT", "Engine.open expects a journal from openJournal(location)", { field: "journal" });
+    }
+    const { feeModels, ...engineOptions } = check.options(options, "options");
+    const records = await journal.recover();
+    let e: Engine;
+    if (records.length === 0) {
+      e = new Engine(engineOptions);
+      journal.record({ snapshot: e.toJSON() });
+      await journal.flush();
+    } else {
+      const first = check.options(records[0] as { snapshot: EngineJSON }, "journal record 1");
+      if (first.snapshot === undefined) fail("JOURNAL_CORRUPT", "journal record 1 is not a snapshot: this is not an engine journal", { field: "record 1" });
+      e = Engine.fromJSON(first.snapshot, { feeModels });
+      for (let i = 1; i < records.length; i++) {
+        const r = records[i] as { op?: JournalOp };
+        if (typeof r !== "object" || r === null || r.op === undefined) fail("JOURNAL_CORRUPT", `journal record ${i + 1} is not an engine operation`, { field: `record ${i + 1}` });
+        try {
+          e.#replayOp(r.op, feeModels ?? {});
+        } catch (x) {
+          if (x instanceof HzError && x.code === "JOURNAL_CORRUPT") throw x;
+          fail("JOURNAL_CORRUPT", `journal record ${i + 1} cannot be replayed (${x instanceof Error ? x.message : String(x)})`, { field: `record ${i + 1}` });
+        }
+      }
+      if (options !== undefined && Object.keys(engineOptions).length > 0) {
+        const want = new Engine(engineOptions).#config();
+        const have = e.#config();
+        if (JSON.stringify(want) !== JSON.stringify(have)) {
+          fail("INVALID_ARGUMENT", `Engine.open: options disagree with the journal's engine (journal: ${JSON.stringify(have)}, options: ${JSON.stringify(want)}); open without options to recover it as saved`, { field: "options" });
+        }
+      }
+    }
+    e.#journal = journal;
+    return e;
+  }
+
+  /** The configuration that `Engine.open` compares with its options. */
+  #config(): unknown {
+    const j = this.toJSON();
+    return { capital: j.capital, maxHistory: j.maxHistory, riskConfig: j.riskConfig, mark: j.mark, fees: j.fees };
+  }
+
+  /** Makes every change so far durable (a journaled engine; resolves at once otherwise). */
+  async flush(): Promise<void> {
+    await this.#journal?.flush();
+  }
+
+  /** Writes a snapshot and drops the journal records it covers (a journaled engine). */
+  async compact(): Promise<void> {
+    if (!this.#journal) fail("INVALID_STATE", "compact() needs an engine opened with Engine.open(journal)", { field: "journal" });
+    await this.#journal.compact({ snapshot: this.toJSON() });
+  }
+
+  /** Flushes and closes the journal; the engine then refuses changes (INVALID_STATE). */
+  async close(): Promise<void> {
+    await this.#journal?.close();
+  }
+
+  /** Journals a change (before its events are emitted, so the journal order is the apply order). */
+  #log(op: JournalOp): void {
+    this.#journal?.record({ op });
+  }
+
+  /** Throws INVALID_STATE when the engine's journal was closed (a change could not be made durable). */
+  #writable(): void {
+    if (this.#journal?.closed) fail("INVALID_STATE", "the engine's journal is closed: reopen it with Engine.open(await openJournal(…))", { field: "journal" });
+  }
+
+  /** Applies a journaled operation during recovery (nothing is journaled again). */
+  #replayOp(op: JournalOp, feeModels: Readonly<Record<string, FeeModel>>): void {
+    switch (op.k) {
+      case "q":
+        this.#apply(this.#checkTick(op.m, checkQuote({ bid: op.b, ask: op.a }, op.m), op.t, this.#lastTime(op.m)));
+        return;
+      case "o":
+        this.#submit(this.#known(validOrder(op.o)));
+        return;
+      case "s":
+        this.#settleNow(op.m, sideOf(op.x), op.t);
+        return;
+      case "f":
+        this.#marketFees.set(check.marketId(op.m), FeeModel.fromJSON(op.f, feeModels));
+        return;
+      case "K":
+        this.#killSwitch = op.on ? { active: true, reason: String(op.why) } : { active: false, reason: null };
+        return;
+      default:
+        fail("JOURNAL_CORRUPT", `unknown journal operation ${JSON.stringify(op)}`, { field: "journal" });
+    }
   }
 
   // ---------------------------------------------------------------- state
@@ -814,8 +929,11 @@ export class Engine {
 
   /** Sets the fee model of one market (a {@link FeeModel} or a function; `FeeModel.none()` for none). */
   setFees(marketId: string, model: FeeModel | FeeFunction): void {
+    this.#writable();
     const id = check.marketId(marketId);
-    this.#marketFees.set(id, FeeModel.from(model));
+    const m = FeeModel.from(model);
+    this.#log({ k: "f", m: id, f: m.toJSON() });
+    this.#marketFees.set(id, m);
   }
 
   /** True once the market was settled (it then takes no orders and no ticks). */
@@ -835,11 +953,15 @@ export class Engine {
    */
   activateKillSwitch(reason: string): void {
     if (typeof reason !== "string" || reason.trim() === "") fail("INVALID_ARGUMENT", "activateKillSwitch needs a reason (a non-empty string)", { field: "reason" });
+    this.#writable();
+    this.#log({ k: "K", on: true, why: reason });
     this.#killSwitch = { active: true, reason };
   }
 
   /** Turns the kill switch off. */
   deactivateKillSwitch(): void {
+    this.#writable();
+    this.#log({ k: "K", on: false, why: null });
     this.#killSwitch = { active: false, reason: null };
   }
 
@@ -868,6 +990,7 @@ export class Engine {
    * without changing anything on bad input.
    */
   pushPrice(marketId: string, yesPrice: number, time?: TimeInput): PriceTick {
+    this.#writable();
     const tick = this.#checkTick(marketId, yesPrice, time, this.#lastTime(marketId));
     this.#apply(tick);
     return tick;
@@ -880,6 +1003,7 @@ export class Engine {
    * nothing changed.
    */
   pushQuote(marketId: string, quote: QuoteInput, time?: TimeInput): PriceTick {
+    this.#writable();
     const id = check.marketId(marketId);
     const q = checkQuote(quote, id);
     const tick = this.#checkTick(id, q, time, this.#lastTime(id));
@@ -895,6 +1019,7 @@ export class Engine {
    * `onTick` / `onTimestamp` are awaited, so a strategy can trade during the replay.
    */
   async replay(rows: readonly (ReplayRow | SnakeCaseReplayRow)[], options: FeedOptions = {}): Promise<FeedSummary> {
+    this.#writable();
     const o = check.options(options, "options");
     if (!Array.isArray(rows)) fail("INVALID_ARGUMENT", "replay expects an array of rows { timestamp, marketId, yesPrice }", { field: "rows" });
     const last = new Map<string, number | undefined>();
@@ -929,6 +1054,7 @@ export class Engine {
    * (1-based) — ticks before it stay applied, as they already happened.
    */
   async consume(source: AsyncIterable<TickInput> | Iterable<TickInput>, options: FeedOptions = {}): Promise<FeedSummary> {
+    this.#writable();
     const o = check.options(options, "options");
     if (source === null || typeof source !== "object" || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
       fail("INVALID_ARGUMENT", "consume expects an iterable or async iterable of ticks", { field: "source" });
@@ -972,7 +1098,10 @@ export class Engine {
    * `allowPartial: true`, size-dependent failures fill the largest size satisfying all of them.
    */
   async submitOrder(order: OrderInput): Promise<OrderResult> {
-    return this.#submit(this.#known(validOrder(order)));
+    this.#writable();
+    const r = this.#submit(this.#known(validOrder(order)));
+    await this.#journal?.flush(); // acknowledged = durable
+    return r;
   }
 
   /** An order on a market without a price feed is bad input (`UNKNOWN_MARKET`), not a business rejection. */
@@ -1007,8 +1136,10 @@ export class Engine {
     });
     const sequence = valid.map((_, i) => i);
     if (sellsFirst) sequence.sort((a, b) => Number(valid[a]!.action === "buy") - Number(valid[b]!.action === "buy"));
+    this.#writable();
     const results: OrderResult[] = new Array(valid.length);
     for (const i of sequence) results[i] = this.#submit(valid[i]!);
+    await this.#journal?.flush(); // acknowledged = durable
     return results;
   }
 
@@ -1024,6 +1155,7 @@ export class Engine {
    * its last tick) rejects with an {@link HzError} and changes nothing.
    */
   async settle(marketId: string, outcome: Side, time?: TimeInput): Promise<Settlement[]> {
+    this.#writable();
     const id = check.marketId(marketId);
     const won = sideOf(outcome, "outcome");
     if (this.#settled.has(id)) {
@@ -1035,6 +1167,15 @@ export class Engine {
     const last = Math.max(this.#lastTime(id) ?? -Infinity, ...cascade.map((m) => this.#lastTime(m) ?? -Infinity));
     const t = time === undefined ? Math.max(this.#clock ?? Date.now(), last) : toTime(time);
     if (t < last) fail("INVALID_ARGUMENT", `settle: market "${id}": time ${showTime(t)} is before the last tick (${showTime(last)})`, { marketId: id, field: "time" });
+    const out = this.#settleNow(id, won, t);
+    await this.#journal?.flush(); // acknowledged = durable
+    return out;
+  }
+
+  /** Settles a validated market (and, for an event's YES, the event's other markets NO). */
+  #settleNow(id: string, won: Side, t: number): Settlement[] {
+    this.#log({ k: "s", m: id, x: won, t });
+    const cascade = won === "yes" ? this.#eventSiblings(id).filter((m) => !this.#settled.has(m)) : [];
     const out = [this.#settleOne(id, won, t)];
     for (const m of cascade) out.push(this.#settleOne(m, "no", t));
     this.#checkDrawdown();
@@ -1362,6 +1503,7 @@ export class Engine {
   }
 
   #apply(tick: PriceTick): void {
+    this.#log({ k: "q", m: tick.marketId, b: tick.bid, a: tick.ask, t: tick.time });
     this.#record(tick);
     this.#checkDrawdown();
     this.#emit("price", tick);
@@ -1521,6 +1663,7 @@ export class Engine {
       if (!gates.some((g) => g.reason === "rateLimit")) this.#bucket?.take(now);
     };
     const reject = (violations: Violation[]): OrderRejected => {
+      this.#log({ k: "o", o });
       takeToken();
       const res: OrderRejected = { status: "rejected", ...violations[0]!, ...base, orderId: `x${this.#rejected++}`, size: 0, price, time: now, violations };
       this.#emit("reject", res);
@@ -1537,6 +1680,7 @@ export class Engine {
     }
     if (o.action === "sell") size = Math.min(size, pos!.size);
     const fee = this.#fee(o, size, price);
+    this.#log({ k: "o", o });
     takeToken();
     const cashBefore = this.#cash;
     // Fill.

@@ -11,6 +11,8 @@
  * - `ENGINE_FAILURE` — the WebAssembly engine failed unexpectedly (a bug: please report it).
  * - `WORKER_FAILED` — an engine worker died or was terminated during the call (the next call uses a fresh worker).
  * - `INVALID_STATE` — the object can no longer be used (e.g. a disposed portfolio or a shut-down engine).
+ * - `JOURNAL_CORRUPT` — an engine journal is damaged before its last record (a torn last record is
+ *   dropped silently; anything earlier is never skipped): restore the journal from a backup.
  */
 export type HzErrorCode =
   | "INVALID_PRICE"
@@ -22,7 +24,8 @@ export type HzErrorCode =
   | "LIMIT_EXCEEDED"
   | "ENGINE_FAILURE"
   | "WORKER_FAILED"
-  | "INVALID_STATE";
+  | "INVALID_STATE"
+  | "JOURNAL_CORRUPT";
 
 const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "INVALID_PRICE",
@@ -35,6 +38,7 @@ const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "ENGINE_FAILURE",
   "WORKER_FAILED",
   "INVALID_STATE",
+  "JOURNAL_CORRUPT",
 ]);
 
 /** Extra context attached to an {@link HzError}. */

@@ -32,6 +32,8 @@ export { FeeModel, ceilToCent, KALSHI_TAKER_RATE, KALSHI_MAKER_RATE } from "./fe
 export type { FeeFill, FeeFunction, FeeModelJSON } from "./fees.js";
 export type { Quote, QuoteInput, MarkMode } from "./quotes.js";
 export type { KillSwitchState } from "./risk-controls.js";
+export { openJournal, Journal } from "./journal.js";
+export type { JournalStore, JournalOptions } from "./journal.js";
 export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
 export type {
   EngineOptions,
