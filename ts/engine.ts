@@ -358,6 +358,8 @@ export interface ReplayRow {
 
 /** A row of {@link parsePriceCsv}: `yesPrice` is always set (the mid of a quote row, which also has `bid` and `ask`). */
 export interface PriceRow extends ReplayRow {
+  /** Time of the observation, ms since epoch. */
+  timestamp: number;
   /** The YES price (a quote row: its mid). */
   yesPrice: number;
 }

@@ -299,6 +299,27 @@ describe("dashboard in Chromium", () => {
     expect(pixels.sd).toBeGreaterThan(10);
   }, 120_000);
 
+  it("a reload mid-replay resumes the engine from its IndexedDB journal", async () => {
+    await page.waitForFunction(() => window.__hz.ready, undefined, { timeout: 30_000 });
+    if (!(await hz<boolean>("hz.playing"))) await page.getByTestId("play-toggle").click();
+    const before = await hz<number>("hz.step");
+    await page.waitForFunction((n) => window.__hz.step >= n, before + 3, { timeout: 30_000 });
+    await page.getByTestId("play-toggle").click(); // pause
+    await idle();
+    const step = await hz<number>("hz.step");
+    await page.waitForTimeout(300); // ticks are durable within the journal's flush interval (100 ms)
+    const saved = await hz<string>("JSON.stringify(hz.engine())");
+    await page.reload();
+    await page.waitForFunction(() => window.__hz?.ready === true, undefined, { timeout: 30_000 });
+    // the engine came back from IndexedDB exactly as it was, and the replay went on from the next day
+    expect(await hz<string>("JSON.stringify(hz.resumed)")).toBe(saved);
+    expect(await hz<number>("hz.step")).toBeGreaterThan(step);
+    expect(await hz<number>("hz.step")).toBeLessThan(step + 5);
+    // Reset forgets the journal: a fresh session starts from day 1
+    await page.getByTestId("reset-button").click();
+    await page.waitForFunction(() => window.__hz.step <= 2, undefined, { timeout: 30_000 });
+  }, 120_000);
+
   it("logged no console errors or page errors", () => {
     expect(pageErrors).toEqual([]);
   });

@@ -8,6 +8,7 @@ import {
   HzError,
   Portfolio,
   RiskConfig,
+  openJournal,
   parsePriceCsv,
   type EngineJSON,
   type OrderResult,
@@ -77,6 +78,8 @@ interface HzDebug {
   errors: string[];
   portfolio(): PortfolioJSON;
   engine(): EngineJSON;
+  /** The engine as recovered from IndexedDB at page load (null when the journal was empty). */
+  resumed: EngineJSON | null;
 }
 
 declare global {
@@ -146,6 +149,7 @@ const hz: HzDebug = {
   errors: [],
   portfolio: () => session.live.toJSON(),
   engine: () => session.engine.toJSON(),
+  resumed: null,
 };
 window.__hz = hz;
 
@@ -193,6 +197,7 @@ async function gate(s: Session): Promise<void> {
 async function trade(s: Session, e: Engine): Promise<void> {
   if (s.step < 6) return;
   for (const id of e.marketIds()) {
+    if (s.replay.signal.aborted) return; // reset: the engine's journal is closing
     const h = e.priceHistory(id);
     const change = h[h.length - 1]! - h[h.length - 6]!;
     const pos = e.position(id);
@@ -218,12 +223,27 @@ function logOrder(s: Session, r: OrderResult): void {
   s.log.length = Math.min(s.log.length, 8);
 }
 
-function startSession(): void {
-  const engine = new Engine({ riskConfig: new RiskConfig(RISK), capital: CAPITAL });
+/** The engine lives in an IndexedDB journal: a reload resumes exactly where the replay was. */
+const JOURNAL = "hz-dashboard-engine";
+
+async function forgetJournal(): Promise<void> {
+  await new Promise<void>((done) => {
+    const q = indexedDB.deleteDatabase(JOURNAL);
+    q.onsuccess = q.onerror = q.onblocked = () => done();
+  });
+}
+
+async function startSession(): Promise<void> {
+  const engine = await Engine.open(await openJournal(JOURNAL), { riskConfig: new RiskConfig(RISK), capital: CAPITAL });
+  const now = engine.now();
+  hz.resumed = now === undefined ? null : engine.toJSON();
+  // Rows still to replay: later days, and markets of the last day the engine had not reached yet.
+  const todo = now === undefined ? rows : rows.filter((r) => r.timestamp > now || (r.timestamp === now && !(engine.hasMarket(r.marketId) && engine.ticks(r.marketId).at(-1)!.time === now)));
+  const doneDays = now === undefined ? 0 : new Set(rows.filter((r) => r.timestamp <= now).map((r) => r.timestamp)).size;
   // The Portfolio view of the engine: built from it (empty now) and kept in sync with its fills and prices.
   const live = Portfolio.fromEngine(engine, { name: "senate-2018-paper", capital: CAPITAL });
   const unfollow = live.follow(engine);
-  const s: Session = { engine, live, unfollow, replay: new AbortController(), step: 0, date: "", done: false, equity: [], log: [], fills: 0, rejects: 0 };
+  const s: Session = { engine, live, unfollow, replay: new AbortController(), step: todo.length < rows.length && todo[0]?.timestamp !== now ? doneDays : Math.max(0, doneDays - 1), date: "", done: false, equity: [], log: [], fills: 0, rejects: 0 };
   session = s;
   engine.on("fill", (r) => logOrder(s, r));
   engine.on("reject", (r) => logOrder(s, r));
@@ -234,7 +254,7 @@ function startSession(): void {
   hz.executions = [];
   ui.results.innerHTML = `<li class="muted">nothing executed yet</li>`;
   engine
-    .replay(rows, {
+    .replay(todo, {
       signal: s.replay.signal,
       onTimestamp: async (time, e) => {
         s.step++;
@@ -255,7 +275,7 @@ function startSession(): void {
       ui.play.textContent = "Replay again";
     })
     .catch((e: unknown) => {
-      if ((e as Error)?.name !== "AbortError") reportError("replay", e);
+      if ((e as Error)?.name !== "AbortError" && !s.replay.signal.aborted) reportError("replay", e);
     });
 }
 
@@ -266,18 +286,19 @@ function setPlaying(on: boolean): void {
   poke();
 }
 
-function reset(): void {
+async function reset(): Promise<void> {
   session.replay.abort();
   session.unfollow();
   mcAbort?.abort();
   poke();
-  startSession();
+  await session.engine.close();
+  await forgetJournal();
+  await startSession();
 }
 
 ui.play.addEventListener("click", () => {
   if (session.done) {
-    reset();
-    setPlaying(true);
+    void reset().then(() => setPlaying(true), (e: unknown) => reportError("reset", e));
   } else setPlaying(!playing);
 });
 ui.step.addEventListener("click", () => {
@@ -286,7 +307,7 @@ ui.step.addEventListener("click", () => {
   poke();
 });
 ui.reset.addEventListener("click", () => {
-  reset();
+  void reset().catch((e: unknown) => reportError("reset", e));
   setPlaying(false);
 });
 
@@ -607,4 +628,4 @@ for (const input of [ui.nSimulations, ui.seed, ui.tHours, ui.vol]) {
 // ------------------------------------------------------------------ go
 
 setPlaying(playing);
-startSession();
+void startSession().catch((e: unknown) => reportError("start", e));
