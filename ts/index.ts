@@ -65,3 +65,17 @@ export type {
 } from "./engine.js";
 export { PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION } from "./sync.js";
 export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, PortfolioJSON } from "./sync.js";
+export { fromPolymarketPositions, fromKalshiPositions, parsePositionsCsv, MAX_IMPORT_ROWS } from "./importers.js";
+export type {
+  ImportedSide,
+  ImportedPosition,
+  ImportedEvent,
+  ImportNote,
+  ImportResult,
+  PolymarketPositionRow,
+  KalshiMarketPosition,
+  KalshiPositionsResponse,
+  KalshiMarket,
+  KalshiEvent,
+  KalshiImportOptions,
+} from "./importers.js";
