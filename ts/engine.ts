@@ -1,5 +1,6 @@
 // The paper-trading Engine: price feeds, orders checked by a RiskConfig, positions and cash.
 // Pure TypeScript, no network, no wasm: everything here is synchronous bookkeeping.
+import Papa from "papaparse";
 import { fail, HzError } from "./errors.js";
 import type { Side } from "./portfolio.js";
 import { throwIfAborted } from "./simulation.js";
@@ -169,8 +170,12 @@ export type RejectReason =
   | "insufficientPosition"
   /** The feed price is not within the order's `limitPrice` (limit = limitPrice, attempted = price). */
   | "limitPrice"
-  /** The market has no price yet. */
-  | "unknownMarket"
+  /**
+   * The position after a buy would exceed `MAX_POSITION_SIZE` (1e15 shares, the cap every Portfolio
+   * and saved engine enforces; limit = the cap, attempted = shares after the fill). An order on a
+   * market without a price is not a rejection but an `UNKNOWN_MARKET` {@link HzError}.
+   */
+  | "positionCap"
   /** Buying one side of a market while holding the other (close it first; limit 0 = shares allowed). */
   | "oppositeSide";
 
@@ -419,19 +424,68 @@ function over(x: number, limit: number): boolean {
 
 function sideOf(v: unknown, field = "side"): Side {
   const s = typeof v === "string" ? v.toLowerCase() : v;
-  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `${field} must be "yes" or "no", got ${JSON.stringify(v) ?? String(v)}`, { field });
+  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `${field} must be "yes" or "no", got ${check.show(v)}`, { field });
   return s;
 }
 
-/** Parses a {@link TimeInput} into ms since epoch (throws {@link HzError} INVALID_ARGUMENT). */
+/**
+ * Latest (and, negated, earliest) time accepted, in ms since epoch: the range of a JavaScript Date
+ * (±100 000 000 days around 1970, about years −271 821 to 275 760). Beyond it a time cannot be
+ * shown or compared as a date, so it is bad input, not a clock value.
+ */
+export const MAX_TIME = 8.64e15;
+
+// Strict ISO 8601: a date (UTC midnight), or a date-time with seconds optional and an explicit
+// offset (Z or ±HH:MM) — a time without an offset would depend on the machine's time zone.
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+// Decimal numbers only (no hex, binary, octal, "Infinity" or blank, all of which Number() accepts).
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The number written in decimal text `s` (surrounding blanks allowed), or NaN for anything else. @internal */
+export function decimalNumber(s: string): number {
+  const t = s.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
+function isoTime(s: string): number {
+  const m = ISO_TIME.exec(s);
+  if (!m) return NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [h, mi, sec] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const offset = m[9] === undefined ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  const dayCount = new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > dayCount || h > 23 || mi > 59 || sec > 59 || Number(m[10] ?? 0) > 23 || Number(m[11] ?? 0) > 59) return NaN;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // Date.UTC would map years 0–99 to 1900–1999
+  date.setUTCHours(h, mi, sec, ms);
+  return date.getTime() - offset * 60_000;
+}
+
+/**
+ * Parses a {@link TimeInput} into ms since epoch (throws {@link HzError} INVALID_ARGUMENT naming
+ * `field`). Accepted: a finite number of ms in [−MAX_TIME, MAX_TIME], a valid Date, decimal ms as
+ * text, or a strict ISO 8601 string (`2025-03-01`, `2025-03-01T10:00Z`, `2025-03-01T10:00:00.5+01:00`).
+ */
 export function toTime(v: unknown, field = "time"): number {
   let t: number;
   if (typeof v === "number") t = v;
   else if (v instanceof Date) t = v.getTime();
-  else if (typeof v === "string" && v.trim() !== "") t = /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Date.parse(v);
+  else if (typeof v === "string") t = DECIMAL.test(v.trim()) && !/[eE]/.test(v) ? Number(v.trim()) : isoTime(v.trim());
   else t = NaN;
-  if (!Number.isFinite(t)) fail("INVALID_ARGUMENT", `${field} must be a time (ms since epoch, a Date or an ISO 8601 string), got ${JSON.stringify(v) ?? String(v)}`, { field });
+  if (!(Math.abs(t) <= MAX_TIME)) {
+    fail(
+      "INVALID_ARGUMENT",
+      `${field} must be a time: ms since epoch within ±${MAX_TIME}, a valid Date or an ISO 8601 string with an offset (e.g. "2025-03-01T10:00:00Z"), got ${check.show(v)}`,
+      { field },
+    );
+  }
   return t === 0 ? 0 : t;
+}
+
+/** A tick time for messages (ISO 8601; every accepted time is in the Date range). */
+function isoOf(t: number): string {
+  return Math.abs(t) <= MAX_TIME ? new Date(t).toISOString() : String(t);
 }
 
 function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where = "order"): Required<Omit<OrderInput, "limitPrice">> & { limitPrice?: number } {
@@ -442,6 +496,8 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
   const action = check.oneOf(typeof r.action === "string" ? r.action.toLowerCase() : r.action, ACTIONS, "action");
   const size = check.finiteNumber(r[sizeField], sizeField, "INVALID_SIZE", marketId);
   if (size <= 0) fail("INVALID_SIZE", `market "${marketId}": ${sizeField} must be > 0, got ${size}`, { marketId, field: sizeField });
+  // No order can be filled beyond the position cap: reject it as input above a cap, like addPosition.
+  check.size(size, sizeField, marketId);
   const limitPrice = r.limitPrice === undefined ? undefined : check.price(r.limitPrice, "limitPrice", marketId);
   if (r.allowPartial !== undefined && typeof r.allowPartial !== "boolean") fail("INVALID_ARGUMENT", "allowPartial must be a boolean", { marketId, field: "allowPartial" });
   return { marketId, side, action, size, allowPartial: r.allowPartial === true, ...(limitPrice === undefined ? {} : { limitPrice }) };
@@ -622,9 +678,11 @@ export class Engine {
     if (!Array.isArray(rows)) fail("INVALID_ARGUMENT", "replay expects an array of rows { timestamp, marketId, yesPrice }", { field: "rows" });
     const last = new Map<string, number | undefined>();
     const ticks: PriceTick[] = [];
-    rows.forEach((r, i) => {
+    // An index loop, not forEach(): a hole of a sparse array is a missing row, not nothing.
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
       const n = i + 1;
-      if (typeof r !== "object" || r === null) fail("INVALID_ARGUMENT", `row ${n}: expected { timestamp, marketId, yesPrice }`, { field: `row ${n}` });
+      if (typeof r !== "object" || r === null) fail("INVALID_ARGUMENT", `row ${n}: expected { timestamp, marketId, yesPrice }, got ${check.show(r)}`, { field: `row ${n}` });
       try {
         const snake = !("marketId" in r) && "market_id" in r;
         const id = snake ? check.marketId(r.market_id, "market_id") : check.marketId((r as ReplayRow).marketId);
@@ -636,7 +694,7 @@ export class Engine {
       } catch (e) {
         throw rowError(e, `row ${n}`);
       }
-    });
+    }
     return this.#feed(ticks, o);
   }
 
@@ -716,16 +774,19 @@ export class Engine {
     const sellsFirst = o.sellsFirst ?? true;
     if (typeof sellsFirst !== "boolean") fail("INVALID_ARGUMENT", "sellsFirst must be a boolean", { field: "sellsFirst" });
     if (o.allowPartial !== undefined && typeof o.allowPartial !== "boolean") fail("INVALID_ARGUMENT", "allowPartial must be a boolean", { field: "allowPartial" });
-    const valid = orders.map((x, i) => {
+    // An index loop, not map(): a sparse array's holes are orders too (malformed ones).
+    const valid: ReturnType<typeof validOrder>[] = [];
+    for (let i = 0; i < orders.length; i++) {
+      const x = orders[i];
       try {
         const field = typeof x === "object" && x !== null && "sizeDelta" in x && !("size" in x) ? "sizeDelta" : "size";
         const v = this.#known(validOrder(x, field, `orders[${i}]`), `orders[${i}]`);
         if (o.allowPartial && (x as OrderInput).allowPartial === undefined) v.allowPartial = true;
-        return v;
+        valid.push(v);
       } catch (e) {
         throw rowError(e, `orders[${i}]`);
       }
-    });
+    }
     const sequence = valid.map((_, i) => i);
     if (sellsFirst) sequence.sort((a, b) => Number(valid[a]!.action === "buy") - Number(valid[b]!.action === "buy"));
     const results: OrderResult[] = new Array(valid.length);
@@ -822,10 +883,17 @@ export class Engine {
       maxHistory: j.maxHistory as number,
     });
     e.#cash = check.finiteNumber(j.cash, "cash", "INVALID_ARGUMENT");
+    // With capital, cash never goes below 0 (buys beyond it are rejected): a negative value was not
+    // written by toJSON. Without capital cash may be negative. Cash above capital is legitimate (profits).
+    if (e.capital !== undefined && e.#cash < 0) {
+      fail("INVALID_ARGUMENT", `engine JSON: cash must be ≥ 0 when capital is set (buys beyond the cash are rejected), got ${e.#cash}`, { field: "cash" });
+    }
     e.#realized = check.finiteNumber(j.realizedPnl, "realizedPnl", "INVALID_ARGUMENT");
     if (j.daily !== null) {
       const d = check.options(j.daily as { day: number; realizedPnl: number }, "daily");
-      e.#day = { day: check.finiteNumber(d.day, "daily.day", "INVALID_ARGUMENT"), realizedPnl: check.finiteNumber(d.realizedPnl, "daily.realizedPnl", "INVALID_ARGUMENT") };
+      // A UTC day number of a time in the Date range: an integer in [−1e8, 1e8].
+      const day = check.integerInRange(d.day, "daily.day", -MAX_TIME / MS_PER_DAY, MAX_TIME / MS_PER_DAY);
+      e.#day = { day, realizedPnl: check.finiteNumber(d.realizedPnl, "daily.realizedPnl", "INVALID_ARGUMENT") };
     }
     e.#nextOrderId = check.integerInRange(j.nextOrderId, "nextOrderId", 1, Number.MAX_SAFE_INTEGER);
     if (!Array.isArray(j.markets)) fail("INVALID_ARGUMENT", "engine JSON: markets must be an array", { field: "markets" });
@@ -905,7 +973,7 @@ export class Engine {
     const p = check.price(yesPrice, "yesPrice", id);
     const t = time === undefined ? Math.max(Date.now(), lastTime ?? -Infinity) : toTime(time, timeField);
     if (lastTime !== undefined && t < lastTime) {
-      fail("INVALID_ARGUMENT", `market "${id}": tick at ${new Date(t).toISOString()} is older than the last one (${new Date(lastTime).toISOString()})`, { marketId: id, field: timeField });
+      fail("INVALID_ARGUMENT", `market "${id}": tick at ${isoOf(t)} is older than the last one (${isoOf(lastTime)}); ticks of a market must not go back in time`, { marketId: id, field: timeField });
     }
     return { marketId: id, yesPrice: p, time: t };
   }
@@ -974,7 +1042,8 @@ export class Engine {
     }
     if (o.action === "sell") {
       const held = pos && pos.side === o.side ? pos.size : 0;
-      if (over(s, held)) add("insufficientPosition", held, s, `market "${id}": selling ${s} ${o.side.toUpperCase()} shares, ${held} held`);
+      // The tolerance absorbs rounding of a held size, never a side that is not held at all.
+      if (held === 0 || over(s, held)) add("insufficientPosition", held, s, `market "${id}": selling ${s} ${o.side.toUpperCase()} shares, ${held} held`);
     }
     if (r?.maxOrderSize !== undefined && over(s, r.maxOrderSize)) {
       add("maxOrderSize", r.maxOrderSize, s, `order size ${s} exceeds maxOrderSize ${r.maxOrderSize} by ${s - r.maxOrderSize}`);
@@ -983,6 +1052,10 @@ export class Engine {
       const held = pos && pos.side === o.side ? pos.size : 0;
       if (r && over(held + s, r.maxPositionPerMarket)) {
         add("maxPositionPerMarket", r.maxPositionPerMarket, held + s, `market "${id}": position would be ${held + s} shares, maxPositionPerMarket ${r.maxPositionPerMarket}`);
+      }
+      // Exact (no tolerance): a saved engine must restore, and check.size rejects sizes above the cap.
+      if (held + s > check.MAX_POSITION_SIZE) {
+        add("positionCap", check.MAX_POSITION_SIZE, held + s, `market "${id}": position would be ${held + s} shares, above MAX_POSITION_SIZE ${check.MAX_POSITION_SIZE}`);
       }
       const cost = s * price;
       if (r?.maxTotalExposure !== undefined && cost > 0) {
@@ -1010,6 +1083,7 @@ export class Engine {
     const held = pos && pos.side === o.side ? pos.size : 0;
     if (o.action === "buy") {
       if (r) m = Math.min(m, r.maxPositionPerMarket - held);
+      m = Math.min(m, check.MAX_POSITION_SIZE - held);
       if (price > 0) {
         if (r?.maxTotalExposure !== undefined) m = Math.min(m, (r.maxTotalExposure - this.positionsValue()) / price);
         if (this.capital !== undefined) m = Math.min(m, this.#cash / price);
@@ -1033,7 +1107,7 @@ export class Engine {
       this.#emit("reject", res);
       return res;
     };
-    if (!m) return reject([{ reason: "unknownMarket", message: `market "${o.marketId}" has no price yet` }], undefined);
+    if (!m) fail("UNKNOWN_MARKET", `market "${o.marketId}" is unknown to the engine (no price yet)`, { marketId: o.marketId, field: "marketId" }); // checked by #known first
     const yesPrice = m.prices[m.prices.length - 1]!;
     const price = heldSidePrice(o.side, yesPrice);
     const pos = this.#positions.get(o.marketId);
@@ -1074,7 +1148,9 @@ export class Engine {
         this.#positions.delete(o.marketId);
       }
     }
-    if (this.capital !== undefined && this.#cash < 0 && !over(-this.#cash, 0)) this.#cash = 0; // rounding at the cash limit
+    // A buy passed the cash check within its tolerance: any negative remainder is rounding at the
+    // cash limit. Cash of an engine with capital is never negative (and fromJSON rejects it).
+    if (this.capital !== undefined && this.#cash < 0) this.#cash = 0;
     const res: OrderFilled = {
       status: "filled",
       ...base,
@@ -1112,47 +1188,80 @@ export function parseVersioned(json: unknown, format: string, version: number, w
   }
   if (typeof j !== "object" || j === null || Array.isArray(j)) fail("INVALID_ARGUMENT", `${what} JSON must be an object`, { field: "json" });
   const r = j as Record<string, unknown>;
-  if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${JSON.stringify(r.format) ?? "nothing"}`, { field: "format" });
+  if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${check.show(r.format)}`, { field: "format" });
   if (r.version !== version) {
-    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${version})`, { field: "version" });
+    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${check.show(r.version)} of "${format}" (this release reads version ${version})`, { field: "version" });
   }
   return r;
 }
 
 /**
- * Parses price CSV text with a header naming the columns `timestamp`, `market_id`, `yes_price` (any
- * order, extra columns ignored; `\n` or `\r\n`; blank lines skipped). Timestamps: ISO 8601 or ms
- * since epoch. A malformed row throws {@link HzError} naming its row number (1-based, header
- * excluded) and line number.
+ * Parses price CSV text (RFC 4180, read by papaparse: quoted fields, `\n`, `\r\n` or `\r` line ends,
+ * blank lines skipped) with a header naming the columns `timestamp`, `market_id`, `yes_price` (any
+ * order, extra columns ignored; cells are trimmed). Timestamps: a strict ISO 8601 string with an
+ * offset or decimal ms since epoch (see {@link toTime}); prices: decimal numbers in [0, 1] (not hex,
+ * binary or `Infinity`). A malformed row throws {@link HzError} naming its row number (1-based, header
+ * excluded), line number and field.
  */
 export function parsePriceCsv(csv: string): ReplayRow[] {
-  if (typeof csv !== "string") fail("INVALID_ARGUMENT", "parsePriceCsv expects CSV text", { field: "csv" });
-  const lines = csv.split(/\r?\n/);
-  const header = (lines[0] ?? "").split(",").map((h) => h.trim().toLowerCase());
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (got "${lines[0] ?? ""}")`, { field: "header" });
-    return i;
-  };
-  const [ti, mi, pi] = [col("timestamp"), col("market_id"), col("yes_price")];
+  if (typeof csv !== "string") fail("INVALID_ARGUMENT", `parsePriceCsv expects CSV text, got ${check.show(csv)}`, { field: "csv" });
+  let header: string[] | undefined;
+  let cols: [number, number, number] = [0, 0, 0];
   const rows: ReplayRow[] = [];
-  let n = 0;
-  for (let l = 1; l < lines.length; l++) {
-    const line = lines[l]!;
-    if (line.trim() === "") continue;
-    n++;
-    const where = `CSV row ${n} (line ${l + 1})`;
-    const cells = line.split(",").map((c) => c.trim());
-    if (cells.length !== header.length) fail("INVALID_ARGUMENT", `${where}: expected ${header.length} columns, got ${cells.length}`, { field: where });
-    const id = cells[mi]!;
-    if (id === "") fail("INVALID_ARGUMENT", `${where}: market_id is empty`, { field: `${where}: market_id` });
-    const timestamp = toTime(cells[ti], `${where}: timestamp`);
-    const ps = cells[pi]!;
-    const yesPrice = ps === "" ? NaN : Number(ps);
-    if (!Number.isFinite(yesPrice) || yesPrice < 0 || yesPrice > 1) {
-      fail("INVALID_PRICE", `${where}: yes_price must be a number in [0, 1], got ${JSON.stringify(ps)}`, { marketId: id, field: `${where}: yes_price` });
-    }
-    rows.push({ timestamp, marketId: id, yesPrice });
-  }
+  let n = 0; // data rows
+  let prev = 0; // cursor after the previous record
+  let linesBefore = 0; // physical line breaks before `prev`
+  let error: unknown;
+  // One line end for the whole text: files mixing \r\n, \r and \n (e.g. edited by hand) still parse,
+  // where papaparse would detect one kind and glue the lines ending in the others.
+  const text = csv.replace(/\r\n?/g, "\n");
+  Papa.parse<string[]>(text, {
+    delimiter: ",",
+    newline: "\n",
+    skipEmptyLines: "greedy",
+    step: (r, parser) => {
+      try {
+        const segment = text.slice(prev, r.meta.cursor);
+        const skipped = /^(?:[ \t]*\n)*/.exec(segment)![0];
+        const line = linesBefore + lineBreaks(skipped) + 1;
+        linesBefore += lineBreaks(segment);
+        prev = r.meta.cursor;
+        const cells = r.data.map((c) => c.trim());
+        if (header === undefined) {
+          header = cells.map((h) => h.toLowerCase());
+          const col = (name: string) => {
+            const i = header!.indexOf(name);
+            if (i < 0) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (got ${check.show(r.data.join(","))})`, { field: "header" });
+            return i;
+          };
+          cols = [col("timestamp"), col("market_id"), col("yes_price")];
+          return;
+        }
+        n++;
+        const where = `CSV row ${n} (line ${line})`;
+        if (r.errors.length > 0) fail("INVALID_ARGUMENT", `${where}: ${r.errors[0]!.message}`, { field: where });
+        if (cells.length !== header.length) fail("INVALID_ARGUMENT", `${where}: expected ${header.length} columns, got ${cells.length}`, { field: where });
+        const [ti, mi, pi] = cols;
+        const id = cells[mi]!;
+        if (id === "") fail("INVALID_ARGUMENT", `${where}: market_id is empty`, { field: `${where}: market_id` });
+        const timestamp = toTime(cells[ti], `${where}: timestamp`);
+        const ps = cells[pi]!;
+        const yesPrice = decimalNumber(ps);
+        if (!(yesPrice >= 0 && yesPrice <= 1)) {
+          fail("INVALID_PRICE", `${where}: yes_price must be a decimal number in [0, 1], got ${check.show(ps)}`, { marketId: id, field: `${where}: yes_price` });
+        }
+        rows.push({ timestamp, marketId: id, yesPrice: yesPrice === 0 ? 0 : yesPrice });
+      } catch (e) {
+        error = e;
+        parser.abort();
+      }
+    },
+  });
+  if (error !== undefined) throw error;
+  if (header === undefined) fail("INVALID_ARGUMENT", "CSV header must name the columns timestamp,market_id,yes_price (got an empty text)", { field: "header" });
   return rows;
+}
+
+function lineBreaks(s: string): number {
+  return s.match(/\n/g)?.length ?? 0;
 }

@@ -28,7 +28,7 @@ export { init } from "./wasm.js";
 export { sharedEngine, shutdown } from "./backend.js";
 export type { Runtime } from "./backend.js";
 export type { WasmSource } from "./wasm.js";
-export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
+export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, MAX_TIME, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
 export type {
   EngineOptions,
   RiskConfigOptions,
@@ -55,4 +55,4 @@ export type {
   EngineJSON,
 } from "./engine.js";
 export { PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION } from "./sync.js";
-export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, PortfolioJSON } from "./sync.js";
+export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, FollowOptions, FollowEvent, PortfolioJSON } from "./sync.js";
