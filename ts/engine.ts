@@ -264,12 +264,16 @@ export interface PriceTick {
   readonly time: number;
 }
 
-/** A timestamp: ms since epoch, a Date, or a string `Date.parse` understands (e.g. ISO 8601). */
+/**
+ * A timestamp: ms since epoch within ±{@link MAX_TIME} (the Date range), a valid Date, decimal ms
+ * as text, or a strict ISO 8601 string — a date (`"2025-03-01"`, UTC midnight) or a date-time with
+ * an offset (`"2025-03-01T10:00:00Z"`, `"2025-03-01T10:00+01:00"`). Anything else is INVALID_ARGUMENT.
+ */
 export type TimeInput = number | Date | string;
 
 /** A recorded price row for {@link Engine.replay} (the CSV columns `timestamp,market_id,yes_price`). */
 export interface ReplayRow {
-  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
+  /** Time of the observation (see {@link TimeInput}). */
   timestamp: TimeInput;
   /** The market id. */
   marketId: string;
@@ -279,7 +283,7 @@ export interface ReplayRow {
 
 /** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
 export interface SnakeCaseReplayRow {
-  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
+  /** Time of the observation (see {@link TimeInput}). */
   timestamp: TimeInput;
   /** The market id. */
   market_id: string;
@@ -293,7 +297,7 @@ export interface TickInput {
   marketId: string;
   /** The market's YES price, in [0, 1]. */
   yesPrice: number;
-  /** Tick time (ms since epoch, a Date or a `Date.parse` string); takes precedence over `timestamp`. */
+  /** Tick time (see {@link TimeInput}); takes precedence over `timestamp`. */
   time?: TimeInput;
   /** Alias of `time`, used when `time` is omitted. */
   timestamp?: TimeInput;
@@ -1198,8 +1202,8 @@ export function parseVersioned(json: unknown, format: string, version: number, w
 /**
  * Parses price CSV text (RFC 4180, read by papaparse: quoted fields, `\n`, `\r\n` or `\r` line ends,
  * blank lines skipped) with a header naming the columns `timestamp`, `market_id`, `yes_price` (any
- * order, extra columns ignored; cells are trimmed). Timestamps: a strict ISO 8601 string with an
- * offset or decimal ms since epoch (see {@link toTime}); prices: decimal numbers in [0, 1] (not hex,
+ * order, extra columns ignored; cells are trimmed). Timestamps: a strict ISO 8601 string (a date,
+ * or a date-time with an offset) or decimal ms since epoch within ±{@link MAX_TIME}; prices: decimal numbers in [0, 1] (not hex,
  * binary or `Infinity`). A malformed row throws {@link HzError} naming its row number (1-based, header
  * excluded), line number and field.
  */
