@@ -437,6 +437,16 @@ describe("item 11: finite outputs from legal input", () => {
     expect(Number.isFinite(p.positions()[1]!.pnlPct)).toBe(true);
   });
 
+  it("capital 5e-324: weights saturate at Number.MAX_VALUE, rebalance orders stay finite", () => {
+    const p = new Portfolio({ capital: 5e-324, runtime: "inline" });
+    p.addPosition({ marketId: "a", side: "yes", size: 400, entryPrice: 0.4, currentPrice: 0.5 });
+    expect(p.weights()).toEqual({ a: Number.MAX_VALUE });
+    expect(p.summary()).not.toMatch(/Infinity|NaN/);
+    const orders = p.rebalanceOrders({ a: 0.5 });
+    expect(orders.every((o) => Number.isFinite(o.sizeDelta) && Number.isFinite(o.currentWeight))).toBe(true);
+    expect(p.needsRebalance({ a: 0.5 })).toBe(true);
+  });
+
   for (const runtime of ["inline", "worker"] as const) {
     it(`ERC meets tiny and subnormal budgets on positively correlated markets (${runtime})`, async () => {
       // Three positively correlated markets (common factor + noise).

@@ -197,9 +197,12 @@ function keyed(ids: readonly string[], values: ArrayLike<number>): Weights {
  * the true return is beyond any double. Never ±Infinity or NaN. @internal
  */
 export function pnlRatio(pnl: number, cost: number): number {
-  if (cost === 0) return 0;
-  const r = pnl / cost;
-  return Number.isFinite(r) ? r : Math.sign(r) * Number.MAX_VALUE;
+  return cost === 0 ? 0 : saturate(pnl / cost);
+}
+
+/** A quotient that overflowed (a finite number over a tiny one) as ±Number.MAX_VALUE; others unchanged. */
+function saturate(r: number): number {
+  return Number.isFinite(r) || Number.isNaN(r) ? r : Math.sign(r) * Number.MAX_VALUE;
 }
 
 /** A percentage for summary(): x × 100 with 2 decimals, in exponent form when x × 100 overflows a double. */
@@ -362,7 +365,10 @@ export class Portfolio {
     return lastPrices(this.#get(marketId).prices);
   }
 
-  /** value / capital per market (0 for all when capital is 0); see {@link Weights} for the key order. */
+  /**
+   * value / capital per market (0 for all when capital is 0; ±Number.MAX_VALUE if the quotient
+   * overflows, i.e. a capital below ~1e-293); see {@link Weights} for the key order.
+   */
   weights(): Weights {
     return check.record(this.#weights());
   }
@@ -371,7 +377,8 @@ export class Portfolio {
   #weights(): Map<string, number> {
     const capital = this.capital;
     const out = new Map<string, number>();
-    for (const h of this.#held.values()) out.set(h.marketId, capital > 0 ? (h.size * h.currentPrice) / capital : 0);
+    // Saturated like pnlPct: a legal but tiny capital (e.g. 5e-324) must not give an infinite weight.
+    for (const h of this.#held.values()) out.set(h.marketId, capital > 0 ? saturate((h.size * h.currentPrice) / capital) : 0);
     return out;
   }
 
@@ -426,7 +433,7 @@ export class Portfolio {
       f(r.value),
       f(r.pnl),
       percent(r.pnlPct) + "%",
-      f(w.get(r.marketId)! * 100, 2) + "%",
+      percent(w.get(r.marketId)!) + "%",
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
