@@ -243,7 +243,7 @@ export interface OrderRejected extends Violation {
   requestedSize: number;
   /** Shares filled: 0. */
   size: 0;
-  /** The price the order would have filled at (undefined for an unknown market). */
+  /** The price the order would have filled at (always set: an order on a market without a price is an `UNKNOWN_MARKET` HzError, not a rejection). */
   price: number | undefined;
   /** Engine clock (ms since epoch; Date.now() before any tick). */
   time: number;
@@ -524,7 +524,8 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
  *   and `maxDailyLoss` counts the UTC day it falls in.
  * - **Errors**: bad input (malformed order, price outside [0, 1], stale tick, malformed rows, unknown
  *   JSON version…) is an {@link HzError} — thrown by synchronous methods, a rejected promise from
- *   async ones — and leaves the engine unchanged. Business rules (limits, cash, unknown market…)
+ *   async ones — and leaves the engine unchanged, as does an order on a market without a price
+ *   (`UNKNOWN_MARKET`) or above `MAX_POSITION_SIZE` (`LIMIT_EXCEEDED`). Business rules (limits, cash, holdings…)
  *   give a `{ status: "rejected" }` result instead.
  * - **Events**: {@link Engine.on} `"fill"`, `"price"`, `"reject"` (listeners run synchronously, after the
  *   state changed), or iterate {@link Engine.events}.
@@ -747,11 +748,13 @@ export class Engine {
    * current price of the side traded (NO: 1 − YES) — applied before the promise settles, with
    * `"fill"` / `"reject"` emitted synchronously. Business-rule failures resolve to
    * `{ status: "rejected", reason, limit, attempted, excess, message, violations }`; a malformed
-   * order (size ≤ 0 or not finite, limitPrice outside [0, 1], unknown side/action, bad marketId)
-   * rejects the promise with an {@link HzError} and changes nothing.
+   * order (size ≤ 0, not finite or above `MAX_POSITION_SIZE`, limitPrice outside [0, 1], unknown
+   * side/action, bad marketId, a market without a price) rejects the promise with an
+   * {@link HzError} and changes nothing.
    *
-   * Checked, in this order: unknown market, opposite side held, limit price, shares held (sells),
-   * maxOrderSize, maxPositionPerMarket, maxTotalExposure, maxDailyLoss, cash. With
+   * Checked, in this order: opposite side held, limit price, shares held (sells; a side not held
+   * is always `insufficientPosition`), maxOrderSize, maxPositionPerMarket, positionCap
+   * (`MAX_POSITION_SIZE` after the fill), maxTotalExposure, cash (buys), maxDailyLoss (sells). With
    * `allowPartial: true`, size-dependent failures fill the largest size satisfying all of them.
    */
   async submitOrder(order: OrderInput): Promise<OrderResult> {
@@ -800,7 +803,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- events
 
-  /** Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an unsubscribe function. */
+  /**
+   * Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an
+   * unsubscribe function. A listener that throws changes nothing in the engine and does not stop the
+   * other listeners; its error is rethrown asynchronously, like an EventTarget listener's (in Node an
+   * uncaught exception): catch inside your listener. `Portfolio.follow` does, and reports to its `onError`.
+   */
   on<K extends keyof EngineEventMap>(type: K, listener: (event: EngineEventMap[K]) => void): () => void {
     const set = this.#listeners[check.oneOf(type, ["fill", "price", "reject"] as const, "event") as K] as Set<Listener<K>> | undefined;
     if (!set) fail("INVALID_ARGUMENT", `unknown event ${String(type)}`, { field: "event" });
