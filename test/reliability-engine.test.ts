@@ -420,6 +420,11 @@ describe("item 10: HzError, never a TypeError, for hostile values", () => {
     await hz(() => p.follow(engine), "INVALID_ARGUMENT", portfolioSnap(p), /unsubscribe function/);
     expect(subscribed).toEqual(["fill"]); // the "price" subscription was undone; "fill" returned no way to undo it
     await hz(() => p.follow({ ...engine, on: () => undefined } as unknown as EngineLike), "INVALID_ARGUMENT", portfolioSnap(p), /engine.on\("price"/);
+    await hz(() => p.follow({ ...engine, on: () => { throw new TypeError("boom"); } } as unknown as EngineLike), "INVALID_ARGUMENT", portfolioSnap(p), /boom/);
+    await hz(() => Portfolio.fromEngine({ ...engine, positions: () => 5 } as unknown as EngineLike), "INVALID_ARGUMENT", () => "", /iterable/);
+    const e = new Engine();
+    await hz(() => e.events({ types: new Array(1) }), "INVALID_ARGUMENT", engineSnap(e));
+    await hz(() => e.events({ types: 5 as never }), "INVALID_ARGUMENT", engineSnap(e));
   });
 });
 

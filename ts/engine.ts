@@ -824,7 +824,9 @@ export class Engine {
    */
   events(options: { types?: readonly (keyof EngineEventMap)[]; signal?: AbortSignal } = {}): AsyncIterableIterator<EngineEvent> {
     const o = check.options(options, "options");
-    const types = (o.types ?? ["fill", "price", "reject"]).map((t) => check.oneOf(t, ["fill", "price", "reject"] as const, "types"));
+    if (o.types !== undefined && !Array.isArray(o.types)) fail("INVALID_ARGUMENT", `types must be an array of event names, got ${check.show(o.types)}`, { field: "types" });
+    // Array.from visits the holes of a sparse array (map() would skip them and subscribe to nothing).
+    const types = Array.from(o.types ?? ["fill", "price", "reject"], (t) => check.oneOf(t, ["fill", "price", "reject"] as const, "types"));
     const queue: EngineEvent[] = [];
     let wake: (() => void) | undefined;
     let done = false;

@@ -187,7 +187,11 @@ export function portfolioFromEngine(Class: PortfolioClass, engine: EngineLike, o
   const limit = check.integerInRange(maxHistory ?? PORTFOLIO_MAX_HISTORY, "maxHistory", 1, PORTFOLIO_MAX_HISTORY, "LIMIT_EXCEEDED");
   const p = new Class(portfolioOptions);
   const seen = new Set<string>();
-  for (const raw of engine.positions()) {
+  const all: unknown = engine.positions();
+  if (typeof all !== "object" || all === null || typeof (all as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    fail("INVALID_ARGUMENT", `engine.positions() must return an iterable of positions, got ${check.show(all)}`, { field: "positions" });
+  }
+  for (const raw of all as Iterable<EnginePositionLike>) {
     const pos = enginePosition(raw);
     if (pos.size === 0) continue;
     // One position per market: a second one (e.g. both sides) is an engine error, not something to pick from.
@@ -267,13 +271,20 @@ export function followEngine(p: Portfolio, engine: EngineLike, options: FollowOp
       report(e, { type, data: x } as FollowEvent);
     }
   };
-  const offPrice: unknown = engine.on("price", guard("price", onPrice));
+  let offPrice: unknown;
+  try {
+    offPrice = engine.on("price", guard("price", onPrice));
+  } catch (e) {
+    throw followError(e, "subscribe", undefined); // a custom engine's bug, as a typed error
+  }
   if (typeof offPrice !== "function") {
     fail("INVALID_ARGUMENT", `follow: engine.on("price", …) must return an unsubscribe function, got ${check.show(offPrice)}`, { field: "engine" });
   }
   let offFill: unknown;
   try {
     offFill = engine.on("fill", guard("fill", onFill));
+  } catch (e) {
+    throw followError(e, "subscribe", undefined);
   } finally {
     if (typeof offFill !== "function") (offPrice as () => void)();
   }
