@@ -458,10 +458,11 @@ function isoTime(s: string): number {
   const [h, mi, sec] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
   const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
   const offset = m[9] === undefined ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
-  const dayCount = new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0);
-  if (mo < 1 || mo > 12 || d < 1 || d > dayCount || h > 23 || mi > 59 || sec > 59 || Number(m[10] ?? 0) > 23 || Number(m[11] ?? 0) > 59) return NaN;
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 || Number(m[10] ?? 0) > 23 || Number(m[11] ?? 0) > 59) return NaN;
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d); // Date.UTC would map years 0–99 to 1900–1999
+  // A day past the month's end rolls over (2025-02-30 → March 2): such a date does not exist.
+  if (date.getUTCMonth() !== mo - 1) return NaN;
   date.setUTCHours(h, mi, sec, ms);
   return date.getTime() - offset * 60_000;
 }
