@@ -340,7 +340,7 @@ describe("reproducibility and edge cases", () => {
     ["nSimulations 1.5", { nSimulations: 1.5 }, "INVALID_ARGUMENT"],
     ["nSimulations NaN", { nSimulations: Number.NaN }, "INVALID_ARGUMENT"],
     ["nSimulations above the cap", { nSimulations: 1e9 }, "LIMIT_EXCEEDED"],
-    ["vol 0", { vol: 0 }, "INVALID_ARGUMENT"],
+    ["vol < 0", { vol: -0.2 }, "INVALID_ARGUMENT"],
     ["vol NaN", { vol: Number.NaN }, "INVALID_ARGUMENT"],
     ["tHours < 0", { tHours: -1 }, "INVALID_ARGUMENT"],
     ["probs > 1", { probs: { m0: 1.2 } }, "INVALID_PROBABILITY"],

@@ -1,5 +1,6 @@
 // The paper-trading Engine: price feeds, orders checked by a RiskConfig, positions and cash.
 // Pure TypeScript, no network, no wasm: everything here is synchronous bookkeeping.
+import Papa from "papaparse";
 import { fail, HzError } from "./errors.js";
 import type { Side } from "./portfolio.js";
 import { throwIfAborted } from "./simulation.js";
@@ -235,6 +236,12 @@ export type RejectReason =
   | "insufficientPosition"
   /** The feed price is not within the order's `limitPrice` (limit = limitPrice, attempted = price). */
   | "limitPrice"
+  /**
+   * The position after a buy would exceed `MAX_POSITION_SIZE` (1e15 shares, the cap every Portfolio
+   * and saved engine enforces; limit = the cap, attempted = shares after the fill). An order on a
+   * market without a price is not a rejection but an `UNKNOWN_MARKET` {@link HzError}.
+   */
+  | "positionCap"
   /** Buying one side of a market while holding the other (close it first; limit 0 = shares allowed). */
   | "oppositeSide"
   /** The market was settled: it takes no more orders. */
@@ -314,7 +321,7 @@ export interface OrderRejected extends Violation {
   requestedSize: number;
   /** Shares filled: 0. */
   size: 0;
-  /** The price the order would have filled at (undefined for an unknown market). */
+  /** The price the order would have filled at (always set: an order on a market without a price is an `UNKNOWN_MARKET` HzError, not a rejection). */
   price: number | undefined;
   /** Engine clock (ms since epoch; Date.now() before any tick). */
   time: number;
@@ -339,12 +346,16 @@ export interface PriceTick {
   readonly time: number;
 }
 
-/** A timestamp: ms since epoch, a Date, or a string `Date.parse` understands (e.g. ISO 8601). */
+/**
+ * A timestamp: ms since epoch within ±{@link MAX_TIME} (the Date range), a valid Date, decimal ms
+ * as text, or a strict ISO 8601 string — a date (`"2025-03-01"`, UTC midnight) or a date-time with
+ * an offset (`"2025-03-01T10:00:00Z"`, `"2025-03-01T10:00+01:00"`). Anything else is INVALID_ARGUMENT.
+ */
 export type TimeInput = number | Date | string;
 
 /** A recorded price row for {@link Engine.replay} (the CSV columns `timestamp,market_id,yes_price[,bid,ask]`). */
 export interface ReplayRow {
-  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
+  /** Time of the observation (see {@link TimeInput}). */
   timestamp: TimeInput;
   /** The market id. */
   marketId: string;
@@ -366,7 +377,7 @@ export interface PriceRow extends ReplayRow {
 
 /** A replay row as written in the CSV header (`timestamp, market_id, yes_price`); also accepted by `replay`. */
 export interface SnakeCaseReplayRow {
-  /** Time of the observation (ms since epoch, a Date or a `Date.parse` string). */
+  /** Time of the observation (see {@link TimeInput}). */
   timestamp: TimeInput;
   /** The market id. */
   market_id: string;
@@ -388,7 +399,7 @@ export interface TickInput {
   bid?: number;
   /** YES ask (with `bid`). */
   ask?: number;
-  /** Tick time (ms since epoch, a Date or a `Date.parse` string); takes precedence over `timestamp`. */
+  /** Tick time (see {@link TimeInput}); takes precedence over `timestamp`. */
   time?: TimeInput;
   /** Alias of `time`, used when `time` is omitted. */
   timestamp?: TimeInput;
@@ -592,19 +603,69 @@ function over(x: number, limit: number): boolean {
 
 function sideOf(v: unknown, field = "side"): Side {
   const s = typeof v === "string" ? v.toLowerCase() : v;
-  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `${field} must be "yes" or "no", got ${JSON.stringify(v) ?? String(v)}`, { field });
+  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `${field} must be "yes" or "no", got ${check.show(v)}`, { field });
   return s;
 }
 
-/** Parses a {@link TimeInput} into ms since epoch (throws {@link HzError} INVALID_ARGUMENT). */
+/**
+ * Latest (and, negated, earliest) time accepted, in ms since epoch: the range of a JavaScript Date
+ * (±100 000 000 days around 1970, about years −271 821 to 275 760). Beyond it a time cannot be
+ * shown or compared as a date, so it is bad input, not a clock value.
+ */
+export const MAX_TIME = 8.64e15;
+
+// Strict ISO 8601: a date (UTC midnight), or a date-time with seconds optional and an explicit
+// offset (Z or ±HH:MM) — a time without an offset would depend on the machine's time zone.
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+// Decimal numbers only (no hex, binary, octal, "Infinity" or blank, all of which Number() accepts).
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The number written in decimal text `s` (surrounding blanks allowed), or NaN for anything else. @internal */
+export function decimalNumber(s: string): number {
+  const t = s.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
+function isoTime(s: string): number {
+  const m = ISO_TIME.exec(s);
+  if (!m) return NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [h, mi, sec] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const offset = m[9] === undefined ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59 || Number(m[10] ?? 0) > 23 || Number(m[11] ?? 0) > 59) return NaN;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // Date.UTC would map years 0–99 to 1900–1999
+  // A day past the month's end rolls over (2025-02-30 → March 2): such a date does not exist.
+  if (date.getUTCMonth() !== mo - 1) return NaN;
+  date.setUTCHours(h, mi, sec, ms);
+  return date.getTime() - offset * 60_000;
+}
+
+/**
+ * Parses a {@link TimeInput} into ms since epoch (throws {@link HzError} INVALID_ARGUMENT naming
+ * `field`). Accepted: a finite number of ms in [−MAX_TIME, MAX_TIME], a valid Date, decimal ms as
+ * text, or a strict ISO 8601 string (`2025-03-01`, `2025-03-01T10:00Z`, `2025-03-01T10:00:00.5+01:00`).
+ */
 export function toTime(v: unknown, field = "time"): number {
   let t: number;
   if (typeof v === "number") t = v;
   else if (v instanceof Date) t = v.getTime();
-  else if (typeof v === "string" && v.trim() !== "") t = /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Date.parse(v);
+  else if (typeof v === "string") t = DECIMAL.test(v.trim()) && !/[eE]/.test(v) ? Number(v.trim()) : isoTime(v.trim());
   else t = NaN;
-  if (!Number.isFinite(t)) fail("INVALID_ARGUMENT", `${field} must be a time (ms since epoch, a Date or an ISO 8601 string), got ${JSON.stringify(v) ?? String(v)}`, { field });
+  if (!(Math.abs(t) <= MAX_TIME)) {
+    fail(
+      "INVALID_ARGUMENT",
+      `${field} must be a time: ms since epoch within ±${MAX_TIME}, a valid Date or an ISO 8601 string with an offset (e.g. "2025-03-01T10:00:00Z"), got ${check.show(v)}`,
+      { field },
+    );
+  }
   return t === 0 ? 0 : t;
+}
+
+/** A tick time for messages (ISO 8601; every accepted time is in the Date range). */
+function isoOf(t: number): string {
+  return Math.abs(t) <= MAX_TIME ? new Date(t).toISOString() : String(t);
 }
 
 function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where = "order"): Required<Omit<OrderInput, "limitPrice">> & { limitPrice?: number } {
@@ -615,6 +676,8 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
   const action = check.oneOf(typeof r.action === "string" ? r.action.toLowerCase() : r.action, ACTIONS, "action");
   const size = check.finiteNumber(r[sizeField], sizeField, "INVALID_SIZE", marketId);
   if (size <= 0) fail("INVALID_SIZE", `market "${marketId}": ${sizeField} must be > 0, got ${size}`, { marketId, field: sizeField });
+  // No order can be filled beyond the position cap: reject it as input above a cap, like addPosition.
+  check.size(size, sizeField, marketId);
   const limitPrice = r.limitPrice === undefined ? undefined : check.price(r.limitPrice, "limitPrice", marketId);
   if (r.allowPartial !== undefined && typeof r.allowPartial !== "boolean") fail("INVALID_ARGUMENT", "allowPartial must be a boolean", { marketId, field: "allowPartial" });
   return { marketId, side, action, size, allowPartial: r.allowPartial === true, ...(limitPrice === undefined ? {} : { limitPrice }) };
@@ -637,7 +700,8 @@ function validOrder(o: unknown, sizeField: "size" | "sizeDelta" = "size", where 
  *   and `maxDailyLoss` counts the UTC day it falls in.
  * - **Errors**: bad input (malformed order, price outside [0, 1], stale tick, malformed rows, unknown
  *   JSON version…) is an {@link HzError} — thrown by synchronous methods, a rejected promise from
- *   async ones — and leaves the engine unchanged. Business rules (limits, cash, unknown market…)
+ *   async ones — and leaves the engine unchanged, as does an order on a market without a price
+ *   (`UNKNOWN_MARKET`) or above `MAX_POSITION_SIZE` (`LIMIT_EXCEEDED`). Business rules (limits, cash, holdings…)
  *   give a `{ status: "rejected" }` result instead.
  * - **Events**: {@link Engine.on} `"fill"`, `"price"`, `"reject"` (listeners run synchronously, after the
  *   state changed), or iterate {@link Engine.events}.
@@ -1026,9 +1090,11 @@ export class Engine {
     if (!Array.isArray(rows)) fail("INVALID_ARGUMENT", "replay expects an array of rows { timestamp, marketId, yesPrice }", { field: "rows" });
     const last = new Map<string, number | undefined>();
     const ticks: PriceTick[] = [];
-    rows.forEach((r, i) => {
+    // An index loop, not forEach(): a hole of a sparse array is a missing row, not nothing.
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
       const n = i + 1;
-      if (typeof r !== "object" || r === null) fail("INVALID_ARGUMENT", `row ${n}: expected { timestamp, marketId, yesPrice }`, { field: `row ${n}` });
+      if (typeof r !== "object" || r === null) fail("INVALID_ARGUMENT", `row ${n}: expected { timestamp, marketId, yesPrice }, got ${check.show(r)}`, { field: `row ${n}` });
       try {
         const snake = !("marketId" in r) && "market_id" in r;
         const id = snake ? check.marketId(r.market_id, "market_id") : check.marketId((r as ReplayRow).marketId);
@@ -1041,7 +1107,7 @@ export class Engine {
       } catch (e) {
         throw rowError(e, `row ${n}`);
       }
-    });
+    }
     return this.#feed(ticks, o);
   }
 
@@ -1092,11 +1158,13 @@ export class Engine {
    * current price of the side traded (NO: 1 − YES) — applied before the promise settles, with
    * `"fill"` / `"reject"` emitted synchronously. Business-rule failures resolve to
    * `{ status: "rejected", reason, limit, attempted, excess, message, violations }`; a malformed
-   * order (size ≤ 0 or not finite, limitPrice outside [0, 1], unknown side/action, bad marketId)
-   * rejects the promise with an {@link HzError} and changes nothing.
+   * order (size ≤ 0, not finite or above `MAX_POSITION_SIZE`, limitPrice outside [0, 1], unknown
+   * side/action, bad marketId, a market without a price) rejects the promise with an
+   * {@link HzError} and changes nothing.
    *
-   * Checked, in this order: unknown market, opposite side held, limit price, shares held (sells),
-   * maxOrderSize, maxPositionPerMarket, maxTotalExposure, maxDailyLoss, cash. With
+   * Checked, in this order: opposite side held, limit price, shares held (sells; a side not held
+   * is always `insufficientPosition`), maxOrderSize, maxPositionPerMarket, positionCap
+   * (`MAX_POSITION_SIZE` after the fill), maxTotalExposure, cash (buys), maxDailyLoss (sells). With
    * `allowPartial: true`, size-dependent failures fill the largest size satisfying all of them.
    */
   async submitOrder(order: OrderInput): Promise<OrderResult> {
@@ -1126,16 +1194,19 @@ export class Engine {
     const sellsFirst = o.sellsFirst ?? true;
     if (typeof sellsFirst !== "boolean") fail("INVALID_ARGUMENT", "sellsFirst must be a boolean", { field: "sellsFirst" });
     if (o.allowPartial !== undefined && typeof o.allowPartial !== "boolean") fail("INVALID_ARGUMENT", "allowPartial must be a boolean", { field: "allowPartial" });
-    const valid = orders.map((x, i) => {
+    // An index loop, not map(): a sparse array's holes are orders too (malformed ones).
+    const valid: ReturnType<typeof validOrder>[] = [];
+    for (let i = 0; i < orders.length; i++) {
+      const x = orders[i];
       try {
         const field = typeof x === "object" && x !== null && "sizeDelta" in x && !("size" in x) ? "sizeDelta" : "size";
         const v = this.#known(validOrder(x, field, `orders[${i}]`), `orders[${i}]`);
         if (o.allowPartial && (x as OrderInput).allowPartial === undefined) v.allowPartial = true;
-        return v;
+        valid.push(v);
       } catch (e) {
         throw rowError(e, `orders[${i}]`);
       }
-    });
+    }
     const sequence = valid.map((_, i) => i);
     if (sellsFirst) sequence.sort((a, b) => Number(valid[a]!.action === "buy") - Number(valid[b]!.action === "buy"));
     this.#writable();
@@ -1214,7 +1285,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- events
 
-  /** Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an unsubscribe function. */
+  /**
+   * Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an
+   * unsubscribe function. A listener that throws changes nothing in the engine and does not stop the
+   * other listeners; its error is rethrown asynchronously, like an EventTarget listener's (in Node an
+   * uncaught exception): catch inside your listener. `Portfolio.follow` does, and reports to its `onError`.
+   */
   on<K extends keyof EngineEventMap>(type: K, listener: (event: EngineEventMap[K]) => void): () => void {
     const set = this.#listeners[check.oneOf(type, ["fill", "price", "reject", "settle"] as const, "event") as K] as Set<Listener<K>> | undefined;
     if (!set) fail("INVALID_ARGUMENT", `unknown event ${String(type)}`, { field: "event" });
@@ -1230,7 +1306,9 @@ export class Engine {
    */
   events(options: { types?: readonly (keyof EngineEventMap)[]; signal?: AbortSignal } = {}): AsyncIterableIterator<EngineEvent> {
     const o = check.options(options, "options");
-    const types = (o.types ?? ["fill", "price", "reject", "settle"]).map((t) => check.oneOf(t, ["fill", "price", "reject", "settle"] as const, "types"));
+    if (o.types !== undefined && !Array.isArray(o.types)) fail("INVALID_ARGUMENT", `types must be an array of event names, got ${check.show(o.types)}`, { field: "types" });
+    // Array.from visits the holes of a sparse array (map() would skip them and subscribe to nothing).
+    const types = Array.from(o.types ?? ["fill", "price", "reject", "settle"], (t) => check.oneOf(t, ["fill", "price", "reject", "settle"] as const, "types"));
     const queue: EngineEvent[] = [];
     let wake: (() => void) | undefined;
     let done = false;
@@ -1315,10 +1393,17 @@ export class Engine {
       fees: v2 ? FeeModel.fromJSON(j.fees, custom, "fees") : undefined,
     });
     e.#cash = check.finiteNumber(j.cash, "cash", "INVALID_ARGUMENT");
+    // With capital, cash never goes below 0 (buys beyond it are rejected): a negative value was not
+    // written by toJSON. Without capital cash may be negative. Cash above capital is legitimate (profits).
+    if (e.capital !== undefined && e.#cash < 0) {
+      fail("INVALID_ARGUMENT", `engine JSON: cash must be ≥ 0 when capital is set (buys beyond the cash are rejected), got ${e.#cash}`, { field: "cash" });
+    }
     e.#realized = check.finiteNumber(j.realizedPnl, "realizedPnl", "INVALID_ARGUMENT");
     if (j.daily !== null) {
       const d = check.options(j.daily as { day: number; realizedPnl: number }, "daily");
-      e.#day = { day: check.finiteNumber(d.day, "daily.day", "INVALID_ARGUMENT"), realizedPnl: check.finiteNumber(d.realizedPnl, "daily.realizedPnl", "INVALID_ARGUMENT") };
+      // A UTC day number of a time in the Date range: an integer in [−1e8, 1e8].
+      const day = check.integerInRange(d.day, "daily.day", -MAX_TIME / MS_PER_DAY, MAX_TIME / MS_PER_DAY);
+      e.#day = { day, realizedPnl: check.finiteNumber(d.realizedPnl, "daily.realizedPnl", "INVALID_ARGUMENT") };
     }
     e.#nextOrderId = check.integerInRange(j.nextOrderId, "nextOrderId", 1, Number.MAX_SAFE_INTEGER);
     if (!Array.isArray(j.markets)) fail("INVALID_ARGUMENT", "engine JSON: markets must be an array", { field: "markets" });
@@ -1475,7 +1560,7 @@ export class Engine {
     else bid = ask = check.price(price, "yesPrice", id);
     const t = time === undefined ? Math.max(Date.now(), lastTime ?? -Infinity) : toTime(time, timeField);
     if (lastTime !== undefined && t < lastTime) {
-      fail("INVALID_ARGUMENT", `market "${id}": tick at ${showTime(t)} is older than the last one (${showTime(lastTime)})`, { marketId: id, field: timeField });
+      fail("INVALID_ARGUMENT", `market "${id}": tick at ${isoOf(t)} is older than the last one (${isoOf(lastTime)}); ticks of a market must not go back in time`, { marketId: id, field: timeField });
     }
     return this.#tickOf(id, bid, ask, t);
   }
@@ -1583,7 +1668,8 @@ export class Engine {
     }
     if (o.action === "sell") {
       const held = pos && pos.side === o.side ? pos.size : 0;
-      if (over(s, held)) add("insufficientPosition", held, s, `market "${id}": selling ${s} ${o.side.toUpperCase()} shares, ${held} held`);
+      // The tolerance absorbs rounding of a held size, never a side that is not held at all.
+      if (held === 0 || over(s, held)) add("insufficientPosition", held, s, `market "${id}": selling ${s} ${o.side.toUpperCase()} shares, ${held} held`);
     }
     if (r?.maxOrderSize !== undefined && over(s, r.maxOrderSize)) {
       add("maxOrderSize", r.maxOrderSize, s, `order size ${s} exceeds maxOrderSize ${r.maxOrderSize} by ${s - r.maxOrderSize}`);
@@ -1592,6 +1678,10 @@ export class Engine {
       const held = pos && pos.side === o.side ? pos.size : 0;
       if (r && over(held + s, r.maxPositionPerMarket)) {
         add("maxPositionPerMarket", r.maxPositionPerMarket, held + s, `market "${id}": position would be ${held + s} shares, maxPositionPerMarket ${r.maxPositionPerMarket}`);
+      }
+      // Exact (no tolerance): a saved engine must restore, and check.size rejects sizes above the cap.
+      if (held + s > check.MAX_POSITION_SIZE) {
+        add("positionCap", check.MAX_POSITION_SIZE, held + s, `market "${id}": position would be ${held + s} shares, above MAX_POSITION_SIZE ${check.MAX_POSITION_SIZE}`);
       }
       const cost = s * price;
       if (r?.maxTotalExposure !== undefined && cost > 0) {
@@ -1623,6 +1713,7 @@ export class Engine {
     const held = pos && pos.side === o.side ? pos.size : 0;
     if (o.action === "buy") {
       if (r) m = Math.min(m, r.maxPositionPerMarket - held);
+      m = Math.min(m, check.MAX_POSITION_SIZE - held);
       if (price > 0) {
         if (r?.maxTotalExposure !== undefined) m = Math.min(m, (r.maxTotalExposure - this.positionsValue()) / price);
         if (this.capital !== undefined) m = Math.min(m, this.#cash / price);
@@ -1684,7 +1775,6 @@ export class Engine {
     const fee = this.#fee(o, size, price);
     this.#log({ k: "o", o });
     takeToken();
-    const cashBefore = this.#cash;
     // Fill.
     let realizedPnl = 0 - fee; // not −fee: −0 would leak into results
     let p: Pos;
@@ -1713,10 +1803,11 @@ export class Engine {
     p.feesPaid += fee;
     this.#feesPaid += fee;
     this.#realized += realizedPnl;
-    if (realizedPnl !== 0) this.#bookDaily(realizedPnl);
+    if (o.action === "sell" || fee !== 0) this.#bookDaily(realizedPnl);
     this.#dedup?.add(orderKey(o), now);
-    // Rounding at the cash limit: the checks accept cost + fee up to cash·(1 + LIMIT_TOLERANCE).
-    if (this.capital !== undefined && this.#cash < 0 && -this.#cash <= LIMIT_TOLERANCE * Math.max(1, cashBefore)) this.#cash = 0;
+    // An order passed the cash check (cost + fee) within its tolerance: any negative remainder is
+    // rounding at the cash limit. Cash of an engine with capital is never negative (fromJSON rejects it).
+    if (this.capital !== undefined && this.#cash < 0) this.#cash = 0;
     const res: OrderFilled = {
       status: "filled",
       ...base,
@@ -1765,62 +1856,95 @@ export function parseVersioned(json: unknown, format: string, version: number | 
   }
   if (typeof j !== "object" || j === null || Array.isArray(j)) fail("INVALID_ARGUMENT", `${what} JSON must be an object`, { field: "json" });
   const r = j as Record<string, unknown>;
-  if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${JSON.stringify(r.format) ?? "nothing"}`, { field: "format" });
+  if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${check.show(r.format)}`, { field: "format" });
   const versions: readonly number[] = typeof version === "number" ? [version] : version;
   if (!versions.includes(r.version as number)) {
-    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${versions.join(" and ")})`, { field: "version" });
+    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${check.show(r.version)} of "${format}" (this release reads version ${versions.join(" and ")})`, { field: "version" });
   }
   return r;
 }
 
 /**
- * Parses price CSV text with a header naming the columns `timestamp`, `market_id`, `yes_price` and/or
- * `bid`, `ask` (a row with bid and ask is a quote, else its yes_price is a price tick; any
- * order, extra columns ignored; `\n` or `\r\n`; blank lines skipped). Timestamps: ISO 8601 or ms
- * since epoch. A malformed row throws {@link HzError} naming its row number (1-based, header
- * excluded) and line number.
+ * Parses price CSV text (RFC 4180, read by papaparse: quoted fields, `\n`, `\r\n` or `\r` line ends,
+ * blank lines skipped) with a header naming the columns `timestamp`, `market_id`, and `yes_price`
+ * and/or `bid`, `ask` (a row with a bid and an ask is a quote — its `yesPrice` is the mid — else its
+ * yes_price is a price tick; any order, extra columns ignored; cells are trimmed). Timestamps: a strict ISO 8601 string (a date,
+ * or a date-time with an offset) or decimal ms since epoch within ±{@link MAX_TIME}; prices: decimal numbers in [0, 1] (not hex,
+ * binary or `Infinity`). A malformed row throws {@link HzError} naming its row number (1-based, header
+ * excluded), line number and field.
  */
 export function parsePriceCsv(csv: string): PriceRow[] {
-  if (typeof csv !== "string") fail("INVALID_ARGUMENT", "parsePriceCsv expects CSV text", { field: "csv" });
-  const lines = csv.split(/\r?\n/);
-  const header = (lines[0] ?? "").split(",").map((h) => h.trim().toLowerCase());
-  const [bi, ai] = [header.indexOf("bid"), header.indexOf("ask")];
-  const quoted = bi >= 0 && ai >= 0;
-  const col = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0 && !(name === "yes_price" && quoted)) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (or bid,ask) (got "${lines[0] ?? ""}")`, { field: "header" });
-    return i;
-  };
-  const [ti, mi, pi] = [col("timestamp"), col("market_id"), col("yes_price")];
+  if (typeof csv !== "string") fail("INVALID_ARGUMENT", `parsePriceCsv expects CSV text, got ${check.show(csv)}`, { field: "csv" });
+  let header: string[] | undefined;
+  let cols: [number, number, number, number, number] = [0, 0, 0, -1, -1];
   const rows: PriceRow[] = [];
-  let n = 0;
-  for (let l = 1; l < lines.length; l++) {
-    const line = lines[l]!;
-    if (line.trim() === "") continue;
-    n++;
-    const where = `CSV row ${n} (line ${l + 1})`;
-    const cells = line.split(",").map((c) => c.trim());
-    if (cells.length !== header.length) fail("INVALID_ARGUMENT", `${where}: expected ${header.length} columns, got ${cells.length}`, { field: where });
-    const id = cells[mi]!;
-    if (id === "") fail("INVALID_ARGUMENT", `${where}: market_id is empty`, { field: `${where}: market_id` });
-    const timestamp = toTime(cells[ti], `${where}: timestamp`);
-    if (quoted && (cells[bi] !== "" || cells[ai] !== "")) {
-      const num = (c: string, f: string) => {
-        const x = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(c) ? Number(c) : NaN;
-        if (!(x >= 0 && x <= 1)) fail("INVALID_PRICE", `${where}: ${f} must be a number in [0, 1], got ${JSON.stringify(c)}`, { marketId: id, field: `${where}: ${f}` });
-        return x;
-      };
-      const q = checkQuote({ bid: num(cells[bi]!, "bid"), ask: num(cells[ai]!, "ask") }, id);
-      rows.push({ timestamp, marketId: id, yesPrice: mid(q.bid, q.ask), bid: q.bid, ask: q.ask });
-      continue;
-    }
-    if (pi < 0) fail("INVALID_ARGUMENT", `${where}: bid and ask are empty and there is no yes_price column`, { marketId: id, field: `${where}: bid` });
-    const ps = cells[pi]!;
-    const yesPrice = ps === "" ? NaN : Number(ps);
-    if (!Number.isFinite(yesPrice) || yesPrice < 0 || yesPrice > 1) {
-      fail("INVALID_PRICE", `${where}: yes_price must be a number in [0, 1], got ${JSON.stringify(ps)}`, { marketId: id, field: `${where}: yes_price` });
-    }
-    rows.push({ timestamp, marketId: id, yesPrice });
-  }
+  let n = 0; // data rows
+  let prev = 0; // cursor after the previous record
+  let linesBefore = 0; // physical line breaks before `prev`
+  let error: unknown;
+  // One line end for the whole text: files mixing \r\n, \r and \n (e.g. edited by hand) still parse,
+  // where papaparse would detect one kind and glue the lines ending in the others.
+  const text = csv.replace(/\r\n?/g, "\n");
+  Papa.parse<string[]>(text, {
+    delimiter: ",",
+    newline: "\n",
+    skipEmptyLines: "greedy",
+    step: (r, parser) => {
+      try {
+        const segment = text.slice(prev, r.meta.cursor);
+        const skipped = /^(?:[ \t]*\n)*/.exec(segment)![0];
+        const line = linesBefore + lineBreaks(skipped) + 1;
+        linesBefore += lineBreaks(segment);
+        prev = r.meta.cursor;
+        const cells = r.data.map((c) => c.trim());
+        if (header === undefined) {
+          header = cells.map((h) => h.toLowerCase());
+          const [bi, ai] = [header.indexOf("bid"), header.indexOf("ask")];
+          const quoted = bi >= 0 && ai >= 0;
+          const col = (name: string) => {
+            const i = header!.indexOf(name);
+            if (i < 0 && !(name === "yes_price" && quoted)) fail("INVALID_ARGUMENT", `CSV header must name the columns timestamp,market_id,yes_price (or bid,ask) (got ${check.show(r.data.join(","))})`, { field: "header" });
+            return i;
+          };
+          cols = [col("timestamp"), col("market_id"), col("yes_price"), quoted ? bi : -1, quoted ? ai : -1];
+          return;
+        }
+        n++;
+        const where = `CSV row ${n} (line ${line})`;
+        if (r.errors.length > 0) fail("INVALID_ARGUMENT", `${where}: ${r.errors[0]!.message}`, { field: where });
+        if (cells.length !== header.length) fail("INVALID_ARGUMENT", `${where}: expected ${header.length} columns, got ${cells.length}`, { field: where });
+        const [ti, mi, pi, bi, ai] = cols;
+        const id = cells[mi]!;
+        if (id === "") fail("INVALID_ARGUMENT", `${where}: market_id is empty`, { field: `${where}: market_id` });
+        const timestamp = toTime(cells[ti], `${where}: timestamp`);
+        if (bi >= 0 && (cells[bi] !== "" || cells[ai] !== "")) {
+          const num = (c: string, f: string) => {
+            const x = decimalNumber(c);
+            if (!(x >= 0 && x <= 1)) fail("INVALID_PRICE", `${where}: ${f} must be a decimal number in [0, 1], got ${check.show(c)}`, { marketId: id, field: `${where}: ${f}` });
+            return x === 0 ? 0 : x;
+          };
+          const q = checkQuote({ bid: num(cells[bi]!, "bid"), ask: num(cells[ai]!, "ask") }, id);
+          rows.push({ timestamp, marketId: id, yesPrice: mid(q.bid, q.ask), bid: q.bid, ask: q.ask });
+          return;
+        }
+        if (pi < 0) fail("INVALID_ARGUMENT", `${where}: bid and ask are empty and there is no yes_price column`, { marketId: id, field: `${where}: bid` });
+        const ps = cells[pi]!;
+        const yesPrice = decimalNumber(ps);
+        if (!(yesPrice >= 0 && yesPrice <= 1)) {
+          fail("INVALID_PRICE", `${where}: yes_price must be a decimal number in [0, 1], got ${check.show(ps)}`, { marketId: id, field: `${where}: yes_price` });
+        }
+        rows.push({ timestamp, marketId: id, yesPrice: yesPrice === 0 ? 0 : yesPrice });
+      } catch (e) {
+        error = e;
+        parser.abort();
+      }
+    },
+  });
+  if (error !== undefined) throw error;
+  if (header === undefined) fail("INVALID_ARGUMENT", "CSV header must name the columns timestamp,market_id,yes_price (got an empty text)", { field: "header" });
   return rows;
+}
+
+function lineBreaks(s: string): number {
+  return s.match(/\n/g)?.length ?? 0;
 }

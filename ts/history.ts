@@ -1,5 +1,6 @@
 // Returns histories: user input (rows or a record keyed by market) → one validated T×N Float64Array.
 import { fail } from "./errors.js";
+import { show } from "./validate.js";
 
 /**
  * Per-step changes of each position's held-side price.
@@ -35,7 +36,7 @@ export function checkCovarianceMarkets(n: number, field = "returnsHistory"): voi
 
 function cell(v: unknown, row: number, marketId: string): number {
   if (typeof v !== "number" || !Number.isFinite(v)) {
-    fail("INVALID_HISTORY", `returnsHistory: market "${marketId}" row ${row} is ${String(v)}, expected a finite number`, {
+    fail("INVALID_HISTORY", `returnsHistory: market "${marketId}" row ${row} is ${show(v)}, expected a finite number`, {
       marketId,
       field: "returnsHistory",
     });
@@ -67,7 +68,7 @@ function pack(h: ReturnsHistory, marketIds: readonly string[]): HistoryMatrix {
     for (let t = 0; t < rows; t++) {
       const row = h[t] as ArrayLike<number> | undefined;
       if (row === null || typeof row !== "object" || typeof row.length !== "number") {
-        fail("INVALID_HISTORY", `returnsHistory row ${t} is not an array`, { field: "returnsHistory" });
+        fail("INVALID_HISTORY", `returnsHistory row ${t} is not an array (got ${show(row)})`, { field: "returnsHistory" });
       }
       if (row.length !== cols) {
         fail(

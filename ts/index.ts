@@ -34,7 +34,7 @@ export type { Quote, QuoteInput, MarkMode } from "./quotes.js";
 export type { KillSwitchState } from "./risk-controls.js";
 export { openJournal, Journal } from "./journal.js";
 export type { JournalStore, JournalOptions } from "./journal.js";
-export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
+export { Engine, RiskConfig, parsePriceCsv, heldSidePrice, MAX_TIME, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, DEFAULT_ENGINE_HISTORY, MAX_ENGINE_HISTORY, LIMIT_TOLERANCE } from "./engine.js";
 export type {
   EngineOptions,
   RiskConfigOptions,
@@ -64,7 +64,7 @@ export type {
   Settlement,
 } from "./engine.js";
 export { PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION } from "./sync.js";
-export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, PortfolioJSON } from "./sync.js";
+export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, FollowOptions, FollowEvent, PortfolioJSON } from "./sync.js";
 export { fromPolymarketPositions, fromKalshiPositions, parsePositionsCsv, MAX_IMPORT_ROWS } from "./importers.js";
 export type {
   ImportedSide,

@@ -60,7 +60,7 @@ export interface MetricsOptions extends LongOperationOptions {
   seed?: number;
   /** Hours to resolution for the Greeks (≥ 0). Default 24. */
   tHours?: number;
-  /** Volatility of the latent variable for the Greeks (> 0). Default 0.2. */
+  /** Volatility of the latent variable for the Greeks (≥ 0; 0 is the σ → 0 limit, as in {@link predictionGreeks}). Default 0.2. */
   vol?: number;
   /** Greeks model: `"horizon"` (default, Horizon SDK parity) or `"digital"`. See {@link GreeksModel}. */
   greeksModel?: GreeksModel;
@@ -84,7 +84,7 @@ export interface PortfolioMetrics extends PnlStats {
   totalPnlPct: number;
   /** HHI of value shares. */
   concentration: number;
-  /** Position Greeks by market (per-share Greeks × size). */
+  /** Position Greeks by market (per-share Greeks × size); every id an own key, in the key order described at `Weights`. */
   greeks: Record<string, PredictionGreeks>;
   /**
    * Correlation used by the copula (rows = `correlationMarkets`) — the repaired matrix when the given
@@ -139,7 +139,8 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   const nSimulations = check.integerInRange(o.nSimulations ?? 10_000, "nSimulations", 1, MAX_SIMULATIONS, "LIMIT_EXCEEDED");
   const seed = o.seed === undefined ? randomSeed() : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
   const tHours = check.nonNegative(o.tHours ?? 24, "tHours");
-  const vol = check.positive(o.vol ?? 0.2, "vol");
+  // vol = 0 is the σ → 0 limit, as predictionGreeks gives (they agree on every input).
+  const vol = check.nonNegative(o.vol ?? 0.2, "vol");
   const greeksModel = check.oneOf(o.greeksModel ?? "horizon", GREEKS_MODELS, "greeksModel");
   if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
     fail("INVALID_ARGUMENT", "signal must be an AbortSignal", { field: "signal" });
@@ -171,17 +172,19 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     }
     checkCovarianceMarkets(n, "correlation");
     const full = positions.length;
-    c.forEach((row: ArrayLike<number>, i: number) => {
+    // Index loops, not forEach(): the holes of a sparse array are missing rows, not nothing.
+    for (let i = 0; i < full; i++) {
+      const row = c[i] as ArrayLike<number> | undefined;
       if (row === null || typeof row !== "object" || row.length !== full) {
-        fail("INVALID_ARGUMENT", `correlation row ${i} must have ${full} entries`, { field: "correlation" });
+        fail("INVALID_ARGUMENT", `correlation row ${i} (market "${positions[i]!.marketId}") must have ${full} entries, got ${check.show(row)}`, { marketId: positions[i]!.marketId, field: "correlation" });
       }
       for (let j = 0; j < full; j++) {
         const v = row[j];
         if (typeof v !== "number" || !Number.isFinite(v)) {
-          fail("INVALID_ARGUMENT", `correlation[${i}][${j}] (markets "${positions[i]!.marketId}", "${positions[j]!.marketId}") must be a finite number, got ${String(v)}`, { field: "correlation" });
+          fail("INVALID_ARGUMENT", `correlation[${i}][${j}] (markets "${positions[i]!.marketId}", "${positions[j]!.marketId}") must be a finite number, got ${check.show(v)}`, { field: "correlation" });
         }
       }
-    });
+    }
     correlation = new Float64Array(n * n);
     active.forEach((i, a) => active.forEach((j, b) => (correlation![a * n + b] = (c[i] as ArrayLike<number>)[j]!)));
   }
@@ -197,10 +200,9 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     vol,
     GREEKS_MODELS.indexOf(greeksModel),
   );
-  const greeks: Record<string, PredictionGreeks> = {};
-  positions.forEach((p, i) => {
-    greeks[p.marketId] = { delta: greeksFlat[4 * i]!, gamma: greeksFlat[4 * i + 1]!, theta: greeksFlat[4 * i + 2]!, vega: greeksFlat[4 * i + 3]! };
-  });
+  const greeks = check.record(
+    positions.map((p, i) => [p.marketId, { delta: greeksFlat[4 * i]!, gamma: greeksFlat[4 * i + 1]!, theta: greeksFlat[4 * i + 2]!, vega: greeksFlat[4 * i + 3]! }] as const),
+  );
 
   let covarianceMatrix: number[][] | null = null;
   let shrinkageIntensity = 0;
@@ -280,7 +282,7 @@ export async function predictionGreeks(input: GreeksInput): Promise<PredictionGr
   const price = check.price(input.price, "price");
   const size = check.size(input.size ?? 1, "size");
   const sideRaw = typeof input.side === "string" ? input.side.toLowerCase() : input.side ?? "yes";
-  if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${String(input.side)}`, { field: "side" });
+  if (sideRaw !== "yes" && sideRaw !== "no") fail("INVALID_ARGUMENT", `side must be "yes" or "no", got ${check.show(input.side)}`, { field: "side" });
   const tHours = check.nonNegative(input.tHours ?? 24, "tHours");
   const vol = check.nonNegative(input.vol ?? 0.2, "vol");
   const model = check.oneOf(input.model ?? "horizon", GREEKS_MODELS, "model");

@@ -6,7 +6,7 @@ import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { throwIfAborted } from "./simulation.js";
 import { FeeModel, type FeeFunction } from "./fees.js";
 import * as check from "./validate.js";
-import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
+import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FollowOptions, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
 /** The side of a binary contract held. A share pays 1 if its side wins, else 0. */
 export type Side = "yes" | "no";
@@ -43,7 +43,7 @@ export interface Position {
   readonly cost: number;
   /** value − cost */
   readonly pnl: number;
-  /** pnl / cost (0 when cost is 0) */
+  /** pnl / cost (0 when cost is 0; ±Number.MAX_VALUE when the quotient overflows: a subnormal cost, entry price below ~1e-308) */
   readonly pnlPct: number;
 }
 
@@ -67,7 +67,12 @@ export interface PortfolioOptions {
   poolSize?: number;
 }
 
-/** Weights keyed by marketId (fractions of capital). */
+/**
+ * Weights keyed by marketId (fractions of capital). Every id is an own property (`"__proto__"` and
+ * `"toString"` included). Key order is JavaScript's: integer-like ids (`"7"`, `"42"`) come first in
+ * ascending order, then the other ids in `positions()` order — iterate `marketIds()` to visit the
+ * weights in `positions()` order whatever the ids.
+ */
 export type Weights = Record<string, number>;
 
 /** Options of `optimizeKelly`. */
@@ -180,6 +185,8 @@ export const MIN_ORDER_SIZE = 1e-6;
 
 /** Most price observations kept per market (oldest dropped first). */
 export const MAX_PRICE_HISTORY = 10_000;
+/** Extra observations a record may hold before it is trimmed back to MAX_PRICE_HISTORY (batch trimming). */
+const PRICE_TRIM_SLACK = 1024;
 /** Observations needed before the recorded prices are used as a history (giving 2 returns). */
 const MIN_RECORDED_OBSERVATIONS = 3;
 
@@ -193,7 +200,7 @@ const MAX_POOL_SIZE = 64;
 function side(v: unknown, marketId: string): Side {
   const s = typeof v === "string" ? v.toLowerCase() : v;
   if (s !== "yes" && s !== "no") {
-    fail("INVALID_ARGUMENT", `market "${marketId}": side must be "yes" or "no", got ${JSON.stringify(v) ?? String(v)}`, {
+    fail("INVALID_ARGUMENT", `market "${marketId}": side must be "yes" or "no", got ${check.show(v)}`, {
       marketId,
       field: "side",
     });
@@ -202,15 +209,61 @@ function side(v: unknown, marketId: string): Side {
 }
 
 function equalWeights(ids: readonly string[]): Weights {
-  const out: Weights = {};
-  for (const id of ids) out[id] = 1 / ids.length;
-  return out;
+  return check.record(ids.map((id) => [id, 1 / ids.length] as const));
 }
 
 function keyed(ids: readonly string[], values: ArrayLike<number>): Weights {
-  const out: Weights = {};
-  ids.forEach((id, i) => (out[id] = values[i]!));
-  return out;
+  return check.record(ids.map((id, i) => [id, values[i]!] as const));
+}
+
+/**
+ * pnl / cost as reported by `pnlPct`: 0 when cost is 0, and saturated at ±Number.MAX_VALUE when
+ * the quotient overflows — only possible for a subnormal cost (an entry price below ~1e-308), where
+ * the true return is beyond any double. Never ±Infinity or NaN. @internal
+ */
+export function pnlRatio(pnl: number, cost: number): number {
+  return cost === 0 ? 0 : saturate(pnl / cost);
+}
+
+/** A quotient that overflowed (a finite number over a tiny one) as ±Number.MAX_VALUE; others unchanged. */
+function saturate(r: number): number {
+  return Number.isFinite(r) || Number.isNaN(r) ? r : Math.sign(r) * Number.MAX_VALUE;
+}
+
+/** A percentage for summary(): x × 100 with 2 decimals, in exponent form when x × 100 overflows a double. */
+function percent(x: number): string {
+  const y = x * 100;
+  if (Number.isFinite(y)) return y.toFixed(2);
+  const [mantissa, exponent] = x.toExponential(2).split("e");
+  return `${mantissa}e+${Number(exponent) + 2}`;
+}
+
+/** Appends a price, trimming the oldest in batches so each append is amortised O(1) (readers take the last MAX_PRICE_HISTORY). */
+function pushPrice(prices: number[], p: number): void {
+  prices.push(p);
+  if (prices.length > MAX_PRICE_HISTORY + PRICE_TRIM_SLACK) prices.splice(0, prices.length - MAX_PRICE_HISTORY);
+}
+
+/** The last MAX_PRICE_HISTORY observations of a record (a copy). */
+function lastPrices(prices: readonly number[]): number[] {
+  return prices.slice(Math.max(0, prices.length - MAX_PRICE_HISTORY));
+}
+
+function snapshot(h: Held): Position {
+  const value = h.size * h.currentPrice;
+  const cost = h.size * h.entryPrice;
+  const pnl = value - cost;
+  return {
+    marketId: h.marketId,
+    side: h.side,
+    size: h.size,
+    entryPrice: h.entryPrice,
+    currentPrice: h.currentPrice,
+    value,
+    cost,
+    pnl,
+    pnlPct: pnlRatio(pnl, cost),
+  };
 }
 
 /**
@@ -297,8 +350,7 @@ export class Portfolio {
     let prices = [currentPrice];
     if (old && old.side === s) {
       prices = old.prices;
-      if (prices[prices.length - 1] !== currentPrice) prices.push(currentPrice);
-      if (prices.length > MAX_PRICE_HISTORY) prices.splice(0, prices.length - MAX_PRICE_HISTORY);
+      if (prices[prices.length - 1] !== currentPrice) pushPrice(prices, currentPrice);
     }
     this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, prices });
   }
@@ -308,8 +360,7 @@ export class Portfolio {
     const h = this.#get(marketId);
     const p = check.price(price, "price", h.marketId);
     h.currentPrice = p;
-    h.prices.push(p);
-    if (h.prices.length > MAX_PRICE_HISTORY) h.prices.splice(0, h.prices.length - MAX_PRICE_HISTORY);
+    pushPrice(h.prices, p);
   }
 
   /** Removes a held position. */
@@ -320,22 +371,13 @@ export class Portfolio {
 
   /** Snapshots of the positions, in insertion order (the column order of histories). */
   positions(): Position[] {
-    return [...this.#held.values()].map((h) => {
-      const value = h.size * h.currentPrice;
-      const cost = h.size * h.entryPrice;
-      const pnl = value - cost;
-      return {
-        marketId: h.marketId,
-        side: h.side,
-        size: h.size,
-        entryPrice: h.entryPrice,
-        currentPrice: h.currentPrice,
-        value,
-        cost,
-        pnl,
-        pnlPct: cost === 0 ? 0 : pnl / cost,
-      };
-    });
+    return [...this.#held.values()].map(snapshot);
+  }
+
+  /** The snapshot of one held position, or undefined when the market is not held (O(1): no other position is copied). */
+  position(marketId: string): Position | undefined {
+    const h = this.#held.get(check.marketId(marketId));
+    return h && snapshot(h);
   }
 
   /** Market ids in `positions()` order. */
@@ -343,16 +385,25 @@ export class Portfolio {
     return [...this.#held.keys()];
   }
 
-  /** Recorded price observations of a held market (oldest first; a copy). */
+  /** Recorded price observations of a held market (oldest first, at most MAX_PRICE_HISTORY; a copy). */
   priceHistory(marketId: string): number[] {
-    return [...this.#get(marketId).prices];
+    return lastPrices(this.#get(marketId).prices);
   }
 
-  /** value / capital per market (0 for all when capital is 0). */
+  /**
+   * value / capital per market (0 for all when capital is 0; ±Number.MAX_VALUE if the quotient
+   * overflows, i.e. a capital below ~1e-293); see {@link Weights} for the key order.
+   */
   weights(): Weights {
+    return check.record(this.#weights());
+  }
+
+  /** value / capital per market, in positions() order. */
+  #weights(): Map<string, number> {
     const capital = this.capital;
-    const out: Weights = {};
-    for (const h of this.#held.values()) out[h.marketId] = capital > 0 ? (h.size * h.currentPrice) / capital : 0;
+    const out = new Map<string, number>();
+    // Saturated like pnlPct: a legal but tiny capital (e.g. 5e-324) must not give an infinite weight.
+    for (const h of this.#held.values()) out.set(h.marketId, capital > 0 ? saturate((h.size * h.currentPrice) / capital) : 0);
     return out;
   }
 
@@ -375,10 +426,9 @@ export class Portfolio {
     return this.totalValue() - this.totalCost();
   }
 
-  /** pnl / totalCost (0 when nothing was paid). */
+  /** pnl / totalCost (0 when nothing was paid; saturated at ±Number.MAX_VALUE when the quotient overflows). */
   pnlPct(): number {
-    const cost = this.totalCost();
-    return cost === 0 ? 0 : this.pnl() / cost;
+    return pnlRatio(this.pnl(), this.totalCost());
   }
 
   /** Herfindahl-Hirschman index Σ s² of value shares s = value / Σ value (1/N when equal; 0 when empty or worthless). */
@@ -396,7 +446,7 @@ export class Portfolio {
   /** A readable table of the positions and totals. */
   summary(): string {
     const rows = this.positions();
-    const w = this.weights();
+    const w = this.#weights();
     const f = (x: number, d = 2) => x.toFixed(d);
     const header = ["market", "side", "size", "entry", "price", "value", "pnl", "pnl%", "weight"];
     const body = rows.map((r) => [
@@ -407,8 +457,8 @@ export class Portfolio {
       f(r.currentPrice, 4),
       f(r.value),
       f(r.pnl),
-      f(r.pnlPct * 100, 2) + "%",
-      f(w[r.marketId]! * 100, 2) + "%",
+      percent(r.pnlPct) + "%",
+      percent(w.get(r.marketId)!) + "%",
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -416,7 +466,7 @@ export class Portfolio {
       `Portfolio "${this.name}": ${rows.length} position${rows.length === 1 ? "" : "s"}, capital ${f(this.capital)}`,
       line(header),
       ...body.map(line),
-      `total value ${f(this.totalValue())}  cost ${f(this.totalCost())}  pnl ${f(this.pnl())} (${f(this.pnlPct() * 100)}%)  HHI ${f(this.concentration(), 4)}`,
+      `total value ${f(this.totalValue())}  cost ${f(this.totalCost())}  pnl ${f(this.pnl())} (${percent(this.pnlPct())}%)  HHI ${f(this.concentration(), 4)}`,
     ].join("\n");
   }
 
@@ -427,9 +477,9 @@ export class Portfolio {
   needsRebalance(target: Weights, threshold = 0): boolean {
     const t = this.#target(target);
     const th = Math.max(check.nonNegative(threshold, "threshold"), WEIGHT_TOLERANCE);
-    const current = this.weights();
-    const ids = new Set([...Object.keys(current), ...t.keys()]);
-    for (const id of ids) if (Math.abs((t.get(id) ?? 0) - (current[id] ?? 0)) > th) return true;
+    const current = this.#weights();
+    const ids = new Set([...current.keys(), ...t.keys()]);
+    for (const id of ids) if (Math.abs((t.get(id) ?? 0) - (current.get(id) ?? 0)) > th) return true;
     return false;
   }
 
@@ -447,17 +497,17 @@ export class Portfolio {
     const fees = o.fees === undefined ? undefined : FeeModel.from(o.fees);
     const prices = o.prices === undefined ? {} : check.plainObject(o.prices, "prices");
     const capital = this.capital;
-    const current = this.weights();
+    const current = this.#weights();
     const orders: RebalanceOrder[] = [];
     const ids = [...this.#held.keys(), ...[...t.keys()].filter((id) => !this.#held.has(id))];
     for (const id of ids) {
       const h = this.#held.get(id);
-      const cw = current[id] ?? 0;
+      const cw = current.get(id) ?? 0;
       const tw = t.get(id) ?? 0;
       const dw = tw - cw;
       let price: number;
       if (h) price = h.currentPrice;
-      else if (Object.prototype.hasOwnProperty.call(prices, id)) price = check.price(prices[id], "prices", id);
+      else if (Object.prototype.hasOwnProperty.call(prices, id)) price = check.price(check.own(prices, id), "prices", id);
       else fail("UNKNOWN_MARKET", `target market "${id}" is not held: pass its price in options.prices["${id}"]`, { marketId: id, field: "prices" });
       if (Math.abs(dw) <= th || dw === 0) continue;
       if (price <= 0) fail("INVALID_PRICE", `market "${id}": price is 0, cannot convert a weight into shares`, { marketId: id, field: "price" });
@@ -465,6 +515,8 @@ export class Portfolio {
       if (!Number.isFinite(sizeDelta)) {
         fail("INVALID_ARGUMENT", `market "${id}": target weight ${tw} gives an order size that is not finite`, { marketId: id, field: "target weight" });
       }
+      // Noise never trades, and a weight change that underflows to 0 shares is no order
+      // (Engine.execute refuses size 0, so such an order would make the whole batch fail).
       if (sizeDelta < minOrderSize || sizeDelta === 0) continue;
       const order: RebalanceOrder = {
         marketId: id,
@@ -517,9 +569,9 @@ export class Portfolio {
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
     throwIfAborted(o.signal);
-    const out: Weights = {};
-    for (const id of this.#held.keys()) out[id] = 0;
-    if (ids.length === 0) return out;
+    const out = new Map<string, number>();
+    for (const id of this.#held.keys()) out.set(id, 0);
+    if (ids.length === 0) return check.record(out);
     let f: Float64Array;
     if (method === "independent") {
       f = await this.#engine.call("kellyIndependent", new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
@@ -529,8 +581,8 @@ export class Portfolio {
       f = await this.#engine.call("kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
       throwIfAborted(o.signal);
     }
-    ids.forEach((id, i) => (out[id] = f[i]!));
-    return out;
+    ids.forEach((id, i) => out.set(id, f[i]!));
+    return check.record(out);
   }
 
   /**
@@ -547,10 +599,10 @@ export class Portfolio {
       if (method !== "erc") fail("INVALID_ARGUMENT", `budgets apply to method "erc" only`, { field: "budgets" });
       const b = check.plainObject(o.budgets, "budgets");
       for (const id of Object.keys(b)) if (!this.#held.has(id)) fail("UNKNOWN_MARKET", `budgets: market "${id}" is not held`, { marketId: id, field: "budgets" });
-      budgets = new Float64Array(ids.map((id) => check.positive(b[id], `budgets["${id}"]`)));
+      budgets = new Float64Array(ids.map((id) => check.positive(check.own(b, id), `budgets["${id}"]`)));
     }
     const h = this.#history(returnsHistory, ids);
-    if (ids.length === 0) return {};
+    if (ids.length === 0) return check.record([]);
     if (!h) return equalWeights(ids);
     const w = await this.#engine.call("riskParity", h.data, h.rows, h.cols, method === "erc" ? 1 : 0, budgets);
     return keyed(ids, w);
@@ -563,7 +615,7 @@ export class Portfolio {
   async optimizeMinVariance(returnsHistory?: ReturnsHistory): Promise<Weights> {
     const ids = this.marketIds();
     const h = this.#history(returnsHistory, ids);
-    if (ids.length === 0) return {};
+    if (ids.length === 0) return check.record([]);
     if (!h) return equalWeights(ids);
     const w = await this.#engine.call("minVariance", h.data, h.rows, h.cols);
     return keyed(ids, w);
@@ -606,10 +658,13 @@ export class Portfolio {
 
   /**
    * Keeps this portfolio in sync with `engine` (its fills and price ticks) until the returned
-   * function is called. Start from `Portfolio.fromEngine(engine)` to begin in sync.
+   * function is called. Start from `Portfolio.fromEngine(engine)` to begin in sync. Each event is
+   * applied all-or-nothing, in O(1) for the other markets; one that cannot be applied (bad data from
+   * a custom engine) is passed to `options.onError` (default `console.error`) and never thrown into
+   * the engine — a follow listener cannot crash the host process. See {@link FollowOptions}.
    */
-  follow(engine: EngineLike): () => void {
-    return followEngine(this, engine);
+  follow(engine: EngineLike, options: FollowOptions = {}): () => void {
+    return followEngine(this, engine, options);
   }
 
   /**
@@ -643,7 +698,7 @@ export class Portfolio {
     if (returnsHistory !== undefined) return historyFor(returnsHistory, this.marketIds(), ids);
     if (ids.length === 0) return undefined;
     const records = ids.map((id) => this.#get(id).prices);
-    let m = Infinity;
+    let m = MAX_PRICE_HISTORY; // records may hold a little more until trimmed (see pushPrice)
     for (const r of records) m = Math.min(m, r.length);
     if (m < MIN_RECORDED_OBSERVATIONS) return undefined;
     checkCovarianceMarkets(ids.length, "recorded prices");

@@ -1,6 +1,6 @@
 // Portfolio ↔ engine: build a Portfolio from an engine's positions and feeds, follow it live,
 // and (de)serialise Portfolios. Used by Portfolio.fromEngine / follow / toJSON / fromJSON.
-import { fail } from "./errors.js";
+import { fail, HzError } from "./errors.js";
 import { heldSidePrice, parseVersioned } from "./engine.js";
 import type { Portfolio, PortfolioOptions, Side } from "./portfolio.js";
 import * as check from "./validate.js";
@@ -77,6 +77,43 @@ export interface EngineLike {
   isSettled?(marketId: string): boolean;
 }
 
+/** An engine event that `Portfolio.follow` could not apply (passed to {@link FollowOptions.onError}). */
+export type FollowEvent =
+  | {
+      /** A fill. */
+      type: "fill";
+      /** The fill as the engine reported it. */
+      data: EngineFillLike;
+    }
+  | {
+      /** A price tick. */
+      type: "price";
+      /** The tick as the engine reported it. */
+      data: EnginePriceLike;
+    }
+  | {
+      /** A settlement (engines that have `isSettled`). */
+      type: "settle";
+      /** The settlement as the engine reported it. */
+      data: { marketId: string };
+    };
+
+/** Options of `Portfolio.follow`. */
+export interface FollowOptions {
+  /**
+   * Called when an engine event cannot be applied to the portfolio (e.g. a custom {@link EngineLike}
+   * reports a price outside [0, 1], a size above `MAX_POSITION_SIZE`, a side that is not yes/no, or
+   * its `price()` / `priceHistory()` throws). `error` is an {@link HzError} naming the market and
+   * field (a non-HzError cause is wrapped, code `INVALID_ARGUMENT`, kept as `cause`). The event is
+   * applied all-or-nothing: after a failure the portfolio is exactly as before that event (so it may
+   * now differ from the engine: rebuild it with `Portfolio.fromEngine` to resynchronise), and
+   * following goes on. Default: `console.error`. Nothing thrown here — not even by `onError`
+   * itself, which is then logged with `console.error` — reaches the engine, so a follow listener
+   * can never crash the host process.
+   */
+  onError?: (error: HzError, event: FollowEvent) => void;
+}
+
 /** Options of `Portfolio.fromEngine`: the Portfolio's options plus how much feed history to load. */
 export interface FromEngineOptions extends PortfolioOptions {
   /** Price observations loaded per market (the most recent), integer in [1, MAX_PRICE_HISTORY]. Default MAX_PRICE_HISTORY. */
@@ -117,7 +154,7 @@ export type PortfolioClass = new (options?: PortfolioOptions) => Portfolio;
 
 function sideOf(v: unknown, marketId: string): Side {
   const s = typeof v === "string" ? v.toLowerCase() : v;
-  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `market "${marketId}": side must be "yes" or "no", got ${JSON.stringify(v) ?? String(v)}`, { marketId, field: "side" });
+  if (s !== "yes" && s !== "no") fail("INVALID_ARGUMENT", `market "${marketId}": side must be "yes" or "no", got ${check.show(v)}`, { marketId, field: "side" });
   return s;
 }
 
@@ -150,11 +187,19 @@ function heldSeries(engine: EngineLike, marketId: string, side: Side, limit: num
   return tail.map((y) => heldSidePrice(side, check.price(y, "yesPrice", marketId)));
 }
 
-function loadFromEngine(p: Portfolio, engine: EngineLike, pos: EnginePositionLike, limit: number): void {
+/** A validated engine position (an average entry price outside [0, 1] is an error, not clamped). */
+function enginePosition(pos: EnginePositionLike): { marketId: string; side: Side; size: number; entryPrice: number } {
+  if (typeof pos !== "object" || pos === null) fail("INVALID_ARGUMENT", `engine positions must be objects, got ${check.show(pos)}`, { field: "positions" });
   const id = check.marketId(pos.marketId);
-  const side = sideOf(pos.side, id);
-  const entryPrice = Math.min(1, Math.max(0, check.finiteNumber(pos.avgEntryPrice, "avgEntryPrice", "INVALID_PRICE", id)));
-  load(p, { marketId: id, side, size: pos.size, entryPrice }, heldSeries(engine, id, side, limit));
+  return { marketId: id, side: sideOf(pos.side, id), size: check.size(pos.size, "size", id), entryPrice: check.price(pos.avgEntryPrice, "avgEntryPrice", id) };
+}
+
+/** Validates an engine position and its price series, then loads it (all checks before any change). */
+function loadFromEngine(p: Portfolio, engine: EngineLike, raw: EnginePositionLike, limit: number, before?: () => void): void {
+  const pos = enginePosition(raw);
+  const series = heldSeries(engine, pos.marketId, pos.side, limit);
+  before?.();
+  load(p, pos, series);
 }
 
 /**
@@ -169,72 +214,136 @@ export function portfolioFromEngine(Class: PortfolioClass, engine: EngineLike, o
   const { maxHistory, ...portfolioOptions } = check.options(options, "options");
   const limit = check.integerInRange(maxHistory ?? PORTFOLIO_MAX_HISTORY, "maxHistory", 1, PORTFOLIO_MAX_HISTORY, "LIMIT_EXCEEDED");
   const p = new Class(portfolioOptions);
-  for (const pos of engine.positions()) {
-    if (typeof pos !== "object" || pos === null) fail("INVALID_ARGUMENT", "engine.positions() must yield position objects", { field: "positions" });
-    if (check.size(pos.size, "size", pos.marketId) > 0) loadFromEngine(p, engine, pos, limit);
+  const seen = new Set<string>();
+  const all: unknown = engine.positions();
+  if (typeof all !== "object" || all === null || typeof (all as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    fail("INVALID_ARGUMENT", `engine.positions() must return an iterable of positions, got ${check.show(all)}`, { field: "positions" });
+  }
+  for (const raw of all as Iterable<EnginePositionLike>) {
+    const pos = enginePosition(raw);
+    if (pos.size === 0) continue;
+    // One position per market: a second one (e.g. both sides) is an engine error, not something to pick from.
+    if (seen.has(pos.marketId)) {
+      fail("INVALID_ARGUMENT", `engine.positions() reports two positions in market "${pos.marketId}" (one side per market is supported)`, { marketId: pos.marketId, field: "positions" });
+    }
+    seen.add(pos.marketId);
+    loadFromEngine(p, engine, raw, limit);
   }
   return p;
+}
+
+/** An HzError for a follow failure (non-HzError causes are wrapped and kept as `cause`). */
+function followError(e: unknown, type: string, marketId: unknown): HzError {
+  if (e instanceof HzError) return e;
+  const id = typeof marketId === "string" ? marketId : undefined;
+  const message = e instanceof Error ? e.message : check.show(e);
+  const err = new HzError("INVALID_ARGUMENT", `follow: the engine's "${type}" event${id === undefined ? "" : ` for market "${id}"`} could not be applied: ${message}`, { marketId: id, field: type });
+  (err as { cause?: unknown }).cause = e;
+  return err;
 }
 
 /**
  * Keeps `p` in sync with `engine` until the returned function is called: each `"price"` tick of a
  * held market appends the held-side price (`updatePrice`); each `"fill"` sets the position from the
  * fill's resulting position (same side: replaced in place, keeping its record; new market or side:
- * loaded with its feed history like `fromEngine`; size 0: removed). Start from
- * `Portfolio.fromEngine(engine)` to begin in sync. @internal
+ * loaded with its feed history like `fromEngine`; size 0: removed). Each event is applied
+ * all-or-nothing and in O(1) for the markets other than its own; an event that cannot be applied
+ * goes to `options.onError` (see {@link FollowOptions}) and never throws into the engine.
+ * Start from `Portfolio.fromEngine(engine)` to begin in sync. @internal
  */
-export function followEngine(p: Portfolio, engine: EngineLike): () => void {
+export function followEngine(p: Portfolio, engine: EngineLike, options: FollowOptions = {}): () => void {
   if (typeof engine !== "object" || engine === null || typeof engine.on !== "function") {
     fail("INVALID_ARGUMENT", "follow expects an engine with on(\"fill\" | \"price\", listener) (see EngineLike)", { field: "engine" });
   }
-  const heldSide = (id: string): Side | undefined => p.positions().find((x) => x.marketId === id)?.side;
+  const o = check.options(options, "options");
+  if (o.onError !== undefined && typeof o.onError !== "function") fail("INVALID_ARGUMENT", `onError must be a function, got ${check.show(o.onError)}`, { field: "onError" });
+  const report = (e: unknown, event: FollowEvent) => {
+    const err = followError(e, event.type, (event.data as { marketId?: unknown } | null)?.marketId);
+    try {
+      if (o.onError) o.onError(err, event);
+      else console.error(`hz-portfolio: Portfolio.follow could not apply an engine event: ${err.message}`);
+    } catch (inner) {
+      console.error("hz-portfolio: Portfolio.follow's onError threw", inner);
+    }
+  };
+  // O(1) per event: look up only the ticked market (positions() would copy every position).
+  const heldSide = (id: string): Side | undefined => p.position(id)?.side;
   // Under bid/ask quotes the held side's mark is not 1 − YES mark ("bid" marks NO at 1 − ask).
-  const mark = (id: string, side: Side, yes: number): number =>
-    typeof engine.markPrice === "function" ? engine.markPrice(id, side) : heldSidePrice(side, yes);
-  const offPrice = engine.on("price", (tick) => {
-    const side = heldSide(tick.marketId);
-    if (side !== undefined) p.updatePrice(tick.marketId, mark(tick.marketId, side, tick.yesPrice));
-  });
-  const offFill = engine.on("fill", (fill) => {
-    const pos = fill.position;
-    const id = fill.marketId;
+  const mark = (id: string, side: Side, yes: () => unknown): number =>
+    typeof engine.markPrice === "function" ? check.price(engine.markPrice(id, side), "markPrice", id) : heldSidePrice(side, check.price(yes(), "yesPrice", id));
+  const onPrice = (tick: EnginePriceLike) => {
+    const id = check.marketId(tick.marketId);
     const side = heldSide(id);
-    if (!(pos.size > 0)) {
+    if (side !== undefined) p.updatePrice(id, mark(id, side, () => tick.yesPrice));
+  };
+  const onFill = (fill: EngineFillLike) => {
+    const id = check.marketId(fill.marketId);
+    const raw = fill.position;
+    if (typeof raw !== "object" || raw === null) fail("INVALID_ARGUMENT", `market "${id}": a fill must carry the resulting position, got ${check.show(raw)}`, { marketId: id, field: "position" });
+    const side = heldSide(id);
+    if (check.size(raw.size, "size", id) === 0) {
       if (side !== undefined) p.removePosition(id);
       return;
     }
-    const newSide = sideOf(pos.side, id);
-    if (side === newSide) {
-      p.addPosition({
-        marketId: id,
-        side: newSide,
-        size: pos.size,
-        entryPrice: Math.min(1, Math.max(0, pos.avgEntryPrice)),
-        currentPrice: mark(id, newSide, engine.price(id)),
-      });
+    const pos = enginePosition(raw);
+    if (pos.marketId !== id) fail("INVALID_ARGUMENT", `a fill of market "${id}" carries a position in market "${pos.marketId}"`, { marketId: id, field: "position" });
+    if (side === pos.side) {
+      p.addPosition({ ...pos, currentPrice: mark(id, pos.side, () => engine.price(id)) });
     } else {
-      if (side !== undefined) p.removePosition(id);
-      loadFromEngine(p, engine, pos, PORTFOLIO_MAX_HISTORY);
+      loadFromEngine(p, engine, raw, PORTFOLIO_MAX_HISTORY, () => {
+        if (side !== undefined) p.removePosition(id);
+      });
     }
-  });
+  };
+  const guard = <T>(type: FollowEvent["type"], apply: (x: T) => void) => (x: T) => {
+    try {
+      apply(x);
+    } catch (e) {
+      report(e, { type, data: x } as FollowEvent);
+    }
+  };
+  let offPrice: unknown;
+  try {
+    offPrice = engine.on("price", guard("price", onPrice));
+  } catch (e) {
+    throw followError(e, "subscribe", undefined); // a custom engine's bug, as a typed error
+  }
+  if (typeof offPrice !== "function") {
+    fail("INVALID_ARGUMENT", `follow: engine.on("price", …) must return an unsubscribe function, got ${check.show(offPrice)}`, { field: "engine" });
+  }
+  let offFill: unknown;
+  try {
+    offFill = engine.on("fill", guard("fill", onFill));
+  } catch (e) {
+    throw followError(e, "subscribe", undefined);
+  } finally {
+    if (typeof offFill !== "function") (offPrice as () => void)();
+  }
+  if (typeof offFill !== "function") {
+    fail("INVALID_ARGUMENT", `follow: engine.on("fill", …) must return an unsubscribe function, got ${check.show(offFill)}`, { field: "engine" });
+  }
   // Settled markets leave the portfolio. Only engines that declare settlement (`isSettled`) are
   // asked for "settle" events: a hand-written EngineLike may treat any unknown name as "price".
   let offSettle: () => void = () => {};
-  if (typeof engine.isSettled === "function") try {
-    const off: unknown = (engine as unknown as { on(e: "settle", l: (s: { marketId: string }) => void): unknown }).on("settle", (st) => {
-      if (heldSide(st.marketId) !== undefined) p.removePosition(st.marketId);
-    });
-    if (typeof off === "function") offSettle = off as () => void;
-  } catch {
-    // an EngineLike that knows no "settle" event
+  if (typeof engine.isSettled === "function") {
+    const onSettle = (st: { marketId: string }) => {
+      const id = check.marketId(st.marketId);
+      if (heldSide(id) !== undefined) p.removePosition(id);
+    };
+    try {
+      const off: unknown = (engine as unknown as { on(e: "settle", l: (s: { marketId: string }) => void): unknown }).on("settle", guard("settle", onSettle));
+      if (typeof off === "function") offSettle = off as () => void;
+    } catch {
+      // an EngineLike that declares isSettled but has no "settle" event: nothing to follow
+    }
   }
   let active = true;
   return () => {
     if (!active) return;
     active = false;
-    offPrice();
-    offFill();
     offSettle();
+    (offPrice as () => void)();
+    (offFill as () => void)();
   };
 }
 

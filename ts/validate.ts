@@ -6,12 +6,37 @@ function where(field: string, marketId?: string): string {
   return marketId === undefined ? field : `market "${marketId}": ${field}`;
 }
 
-function show(v: unknown): string {
+/**
+ * A short description of any value for an error message. Never throws: error formatting must not
+ * turn bad input (a BigInt, a circular object, a Symbol, an object whose toString throws) into a
+ * TypeError instead of the HzError being built.
+ */
+export function show(v: unknown): string {
   if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
   if (v === null) return "null";
+  if (v === undefined) return "undefined";
   if (typeof v === "bigint") return `${v}n`;
-  return typeof v;
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/** `obj[key]` when `key` is an own property of `obj`, else undefined: a market id such as `"toString"` or `"__proto__"` must never read `Object.prototype`. */
+export function own<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+/**
+ * A plain object keyed by market id, built with `Object.defineProperty` so that every id is an own,
+ * enumerable data property — `"__proto__"` included (an assignment `out["__proto__"] = x` would set
+ * the prototype instead). Key order is JavaScript's: integer-like ids first (ascending), then the
+ * others in insertion order.
+ */
+export function record<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 export function finiteNumber(v: unknown, field: string, code: HzErrorCode, marketId?: string): number {

@@ -173,6 +173,28 @@ proptest! {
         }
     }
 
+    /// ERC with budgets anywhere in [1e-323, 1] (log-uniform, subnormals included; issue 11): each contribution equals
+    /// its budget share to 1e-9 relative, or to 1e-12 of the total risk for an asset whose marginal
+    /// risk must cancel (a hedge with a tiny budget), where rounding allows no better.
+    #[test]
+    fn erc_meets_budgets_over_323_orders_of_magnitude(
+        (t, n, x) in full_rank_history(10),
+        exponents in prop::collection::vec(0.0f64..323.0, 10),
+    ) {
+        let lw = ledoit_wolf(view(&x, t, n), ShrinkTarget::Identity).unwrap();
+        let s = lw.covariance.as_slice().unwrap();
+        let budgets: Vec<f64> = exponents[..n].iter().map(|e| 10f64.powf(-e)).collect();
+        let bsum: f64 = budgets.iter().sum();
+        let w = equal_risk_contribution(lw.covariance.view(), Some(&budgets)).unwrap();
+        prop_assert!(w.iter().all(|v| v.is_finite() && *v >= 0.0));
+        let (sw, q) = quad(s, n, &w);
+        for i in 0..n {
+            let rc = w[i] * sw[i] / q;
+            let err = (rc - budgets[i] / bsum).abs();
+            prop_assert!(err <= 1e-9 * budgets[i] / bsum || err <= 1e-12, "asset {i}: rc {rc} vs budget {}", budgets[i] / bsum);
+        }
+    }
+
     /// Min variance satisfies the KKT conditions of min wᵀΣw s.t. w ≥ 0, Σw = 1:
     /// (Σw)_i = λ on the support, (Σw)_i ≥ λ off it, with λ = wᵀΣw (tolerance 1e-9·max|Σ|).
     #[test]

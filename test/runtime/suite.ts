@@ -178,4 +178,24 @@ export const cases: Case[] = [
       }
     },
   },
+  {
+    // The CSV parser is an npm dependency (papaparse): it must load and behave the same in every runtime.
+    name: "parsePriceCsv: quoted fields, \\r line ends, strict numbers and times (issue 11)",
+    async run(lib) {
+      const rows = lib.parsePriceCsv('timestamp,market_id,yes_price\r"2025-03-01T00:00:00Z","a,b",".25"\r\r1740873600000,"say ""x""",0.5\r');
+      assertEqualJson(rows, [
+        { timestamp: Date.UTC(2025, 2, 1), marketId: "a,b", yesPrice: 0.25 },
+        { timestamp: Date.UTC(2025, 2, 2), marketId: 'say "x"', yesPrice: 0.5 },
+      ], "parsed rows");
+      for (const bad of ["2025-03-01T00:00:00Z,a,0x1", "hello 1,a,0.5"]) {
+        let err: unknown;
+        try {
+          lib.parsePriceCsv(`timestamp,market_id,yes_price\n${bad}`);
+        } catch (e) {
+          err = e;
+        }
+        assert(err instanceof lib.HzError && /CSV row 1 \(line 2\)/.test(err.message), `${bad}: ${String(err)}`);
+      }
+    },
+  },
 ];
