@@ -11,6 +11,8 @@
  * - `ENGINE_FAILURE` — the WebAssembly engine failed unexpectedly (a bug: please report it).
  * - `WORKER_FAILED` — an engine worker died or was terminated during the call (the next call uses a fresh worker).
  * - `INVALID_STATE` — the object can no longer be used (e.g. a disposed portfolio or a shut-down engine).
+ * - `WASM_LOAD_FAILED` — the engine's WebAssembly could not be loaded: a wrong path, URL or bytes given to
+ *   `init()`, or a JavaScript engine without WebAssembly (e.g. Node started with `--jitless`).
  */
 export type HzErrorCode =
   | "INVALID_PRICE"
@@ -22,7 +24,8 @@ export type HzErrorCode =
   | "LIMIT_EXCEEDED"
   | "ENGINE_FAILURE"
   | "WORKER_FAILED"
-  | "INVALID_STATE";
+  | "INVALID_STATE"
+  | "WASM_LOAD_FAILED";
 
 const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "INVALID_PRICE",
@@ -35,6 +38,7 @@ const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "ENGINE_FAILURE",
   "WORKER_FAILED",
   "INVALID_STATE",
+  "WASM_LOAD_FAILED",
 ]);
 
 /** Extra context attached to an {@link HzError}. */

@@ -489,8 +489,8 @@ export class Portfolio {
       f = await this.#engine.call("kellyIndependent", new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
     } else {
       const n = ids.length;
-      const corr = history ? (await this.#engine.call("historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
-      f = await this.#engine.call("kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
+      const corr = history ? (await this.#engine.callAbortable(o.signal, "historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
+      f = await this.#engine.callAbortable(o.signal, "kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
       throwIfAborted(o.signal);
     }
     ids.forEach((id, i) => (out[id] = f[i]!));
