@@ -329,6 +329,16 @@ export class WorkerPool implements EngineBackend {
     await this.terminate();
   }
 
+  /**
+   * Test hook: a full garbage collection in every live worker (under `--expose-gc`), so memory
+   * tests measure what is retained rather than what a worker's collector has not reclaimed yet.
+   * Returns each live worker's JS heap in use afterwards (bytes; NaN where unknown). @internal
+   */
+  async collectGarbage(): Promise<number[]> {
+    const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
+    return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.collectGarbage())));
+  }
+
   /** Test hook: makes worker `i` crash (as an uncaught error in the worker would). @internal */
   async crashWorker(i = 0): Promise<void> {
     if (this.#disposed) fail("INVALID_STATE", "the engine was shut down or the portfolio disposed");
