@@ -276,8 +276,11 @@ export class WorkerPool implements EngineBackend {
         pnl.set(chunk, firstBlock * blockSize);
         done += chunk.length;
         onProgress?.(done, total);
+        if (done === total) allChunks();
       }
     };
+    let allChunks!: () => void;
+    const chunksDone = new Promise<void>((resolve) => (allChunks = resolve));
     let gotInfo!: (info: PrepareInfo) => void;
     const infoReady = new Promise<PrepareInfo>((resolve) => (gotInfo = resolve));
     try {
@@ -308,7 +311,12 @@ export class WorkerPool implements EngineBackend {
           }),
         );
       }
-      await Promise.all(lanes);
+      // Done when every chunk is in, even if a lane is still preparing (its worker was slower to
+      // build the copula): that lane then finds no chunk left, and keeps its worker marked busy
+      // until it ends, so new calls go elsewhere.
+      const all = Promise.all(lanes);
+      all.catch(() => {});
+      await Promise.race([chunksDone, all]);
       throwIfAborted(signal);
       return { pnl, correlationRepaired: info.repaired, minEigenvalue: info.minEigenvalue, repairedCorrelation: info.repairedCorrelation };
     } finally {
