@@ -255,13 +255,14 @@ describe("item 10: typed errors at the runtime boundary", () => {
     await sharedEngine.configure();
   });
 
-  it("a signal that is not an AbortSignal → INVALID_ARGUMENT in both runtimes (metrics and joint Kelly)", async () => {
+  it("a signal that is not an AbortSignal → INVALID_ARGUMENT in both runtimes (metrics, joint and independent Kelly)", async () => {
     for (const runtime of ["worker", "inline"] as const) {
       const p = book(2, { runtime });
       for (const signal of [{ aborted: false }, { aborted: false, addEventListener: 1 }, 42, null]) {
         for (const call of [
           () => p.metrics({ nSimulations: 100, signal: signal as never }),
           () => p.optimizeKelly({ probs: { m0: 0.6 }, method: "joint", nSimulations: 100, signal: signal as never }),
+          () => p.optimizeKelly({ probs: { m0: 0.6 }, signal: signal as never }),
         ]) {
           const err = await rejection(call());
           expect(err, `${runtime} ${JSON.stringify(signal)}`).toBeInstanceOf(HzError);

@@ -3,7 +3,7 @@ import { fail, HzError } from "./errors.js";
 import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
-import { throwIfAborted } from "./simulation.js";
+import { checkSignal, throwIfAborted } from "./simulation.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
@@ -480,6 +480,7 @@ export class Portfolio {
     }
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
+    checkSignal(o.signal);
     throwIfAborted(o.signal);
     const out: Weights = {};
     for (const id of this.#held.keys()) out[id] = 0;
