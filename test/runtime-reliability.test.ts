@@ -102,11 +102,27 @@ describe("item 2: a reused AbortSignal keeps no listener", () => {
 
 describe("item 3: workers start under any Node flags", () => {
   it("workerExecArgv keeps loader flags and drops per-process ones", () => {
-    expect(workerExecArgv(["--max-old-space-size=256", "--expose-gc", "--stack-size=2000", "--disable-proto=throw", "--title", "x", "--import", "tsx", "--conditions=dev", "--input-type=module", "-e", "code", "--jitless"])).toEqual([
-      "--import",
-      "tsx",
-      "--conditions=dev",
-    ]);
+    expect(
+      workerExecArgv([
+        "--max-old-space-size=256",
+        "--expose-gc",
+        "--stack-size=2000",
+        "--disable-proto=throw",
+        "--title",
+        "x",
+        "--import",
+        "tsx",
+        "--conditions=dev",
+        "--input-type=module",
+        "-e",
+        "code",
+        "--jitless",
+        "--experimental-permission",
+        "--allow-fs-read=*",
+        "--allow-worker",
+        "--experimental-vm-modules",
+      ]),
+    ).toEqual(["--import", "tsx", "--conditions=dev", "--experimental-vm-modules"]);
   });
 
   const script = (runtime: "worker" | "inline") => `
@@ -145,6 +161,18 @@ describe("item 3: workers start under any Node flags", () => {
 
   it("--disable-proto=throw --title=hz --no-warnings: workers start and compute", () => {
     const worker = run(["--disable-proto=throw", "--title=hz", "--no-warnings"], "worker");
+    expect(worker.error).toBeUndefined();
+    expect(worker).toEqual(run([], "inline"));
+  });
+
+  it("a per-process experimental flag (--experimental-shadow-realm) next to a loader flag: workers still start", () => {
+    const worker = run(["--experimental-shadow-realm", "--import", "data:text/javascript,0", "--no-warnings"], "worker");
+    expect(worker.error).toBeUndefined();
+    expect(worker).toEqual(run([], "inline"));
+  });
+
+  it("the permission model (--experimental-permission --allow-fs-read=* --allow-worker): workers start and compute", () => {
+    const worker = run(["--experimental-permission", "--allow-fs-read=*", "--allow-worker", "--no-warnings"], "worker");
     expect(worker.error).toBeUndefined();
     expect(worker).toEqual(run([], "inline"));
   });
