@@ -155,9 +155,16 @@ export class WorkerPool implements EngineBackend {
     w.leases.clear();
   }
 
-  #kill(w: PoolWorker, error: HzError): void {
+  /**
+   * Retires `w` at once (no new lease can reach it) and terminates its thread — after the current
+   * task when `later`: a synchronous terminate can take a while (Deno joins the thread), and the
+   * caller whose abort triggered it should get its rejection first.
+   */
+  #kill(w: PoolWorker, error: HzError, later = false): void {
     this.#fail(w, error);
-    w.handle?.terminate(); // else `ready` terminates it as soon as it exists
+    // Without a handle yet, `ready` terminates the thread as soon as it exists.
+    if (later) setTimeout(() => w.handle?.terminate(), 0);
+    else w.handle?.terminate();
   }
 
   /** Keeps the process alive exactly while the worker has leases (Node). */
@@ -212,7 +219,7 @@ export class WorkerPool implements EngineBackend {
         settle(() => reject(abortError(signal!)));
         // The worker is still computing what nobody waits for now: replace it, unless another
         // caller is using it (its call would fail too; the abandoned work then just finishes).
-        if (w.leases.size === 0 && !w.failure) this.#kill(w, new HzError("WORKER_FAILED", `engine worker ${w.index} was terminated after an abort`));
+        if (w.leases.size === 0 && !w.failure) this.#kill(w, new HzError("WORKER_FAILED", `engine worker ${w.index} was terminated after an abort`), true);
       };
       w.leases.add(lease);
       w.onFailure.add(onFailure);
