@@ -5,8 +5,9 @@ import type { Remote } from "comlink";
 import { HzError, fail } from "./errors.js";
 import { installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { availableCores, spawnWorker, type WorkerHandle } from "./runtime.js";
-import { blocksPerChunk, simulateInline, throwIfAborted, type LongOperationOptions, type SimulationJob, type SimulationOutput } from "./simulation.js";
-import { callEngine, wasm } from "./wasm.js";
+import { abortError, blocksPerChunk, checkSignal, simulateInline, throwIfAborted, type LongOperationOptions, type SimulationJob, type SimulationOutput } from "./simulation.js";
+import { options as checkOptions } from "./validate.js";
+import { callEngine, requireWebAssembly, wasm } from "./wasm.js";
 import type { WorkerApi } from "./worker.js";
 
 /** Where the engine runs: `"worker"` (default; off the main thread) or `"inline"` (same thread, same API). */
@@ -16,26 +17,44 @@ export type Runtime = "worker" | "inline";
 export interface EngineBackend {
   readonly runtime: Runtime;
   call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>>;
+  /**
+   * Like `call`, abortable: an abort rejects at once with an `AbortError` (in the worker runtime
+   * the busy worker is replaced; inline, a running engine function cannot be interrupted, so the
+   * abort takes effect when it returns).
+   */
+  callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>>;
   simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput>;
   /** Consumes `pnl`. */
-  summarize(pnl: Float64Array, bins: number): Promise<Float64Array>;
+  summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array>;
   dispose(): Promise<void>;
 }
 
 /** Runs everything on the calling thread. */
 class InlineBackend implements EngineBackend {
   readonly runtime = "inline" as const;
-  async call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+  call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    return this.callAbortable(undefined, name, ...args);
+  }
+  async callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    checkSignal(signal);
+    throwIfAborted(signal);
     const e = await wasm();
     const fn = e[name] as (...a: unknown[]) => EngineResult<K>;
-    return callEngine(e, () => fn(...(args as unknown[])));
+    const out = callEngine(e, () => fn(...(args as unknown[])));
+    // The wasm call ran to completion on this thread; an abort meanwhile still wins.
+    throwIfAborted(signal);
+    return out;
   }
   simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput> {
     return simulateInline(job, control);
   }
-  async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
+  async summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array> {
+    checkSignal(signal);
+    throwIfAborted(signal);
     const e = await wasm();
-    return callEngine(e, (x) => x.summarizePnl(pnl, bins));
+    const out = callEngine(e, (x) => x.summarizePnl(pnl, bins));
+    throwIfAborted(signal);
+    return out;
   }
   async dispose(): Promise<void> {}
 }
@@ -43,156 +62,280 @@ class InlineBackend implements EngineBackend {
 /** The inline backend (stateless, shared). */
 export const inlineBackend: EngineBackend = new InlineBackend();
 
-interface PoolWorker {
-  handle: WorkerHandle;
-  api: Remote<WorkerApi>;
-  /** Rejects when the worker dies. */
-  dead: Promise<never>;
-  busy: number;
+/**
+ * One use of a worker: an engine call, or a whole Monte Carlo lane (prepare + chunks, which must
+ * stay on the worker holding the prepared simulation). `done` turns true when the caller got its
+ * answer (result, error, abort or worker failure), so a lane stops sending chunks.
+ */
+interface Lease {
+  done: boolean;
+}
+
+/**
+ * A pool slot's worker. It exists synchronously from the moment it is chosen (the thread starts
+ * asynchronously), so concurrent dispatch decisions see each other's leases.
+ */
+class PoolWorker {
+  /** Leases in flight. The worker is idle when this is empty. */
+  readonly leases = new Set<Lease>();
+  /**
+   * How each lease in flight is rejected if the worker dies. Entries are removed when their lease
+   * settles, so nothing outlives its call: this replaces a race against a never-settling "dead"
+   * promise, whose reactions kept every result ever returned by the worker reachable.
+   */
+  readonly onFailure = new Set<(error: HzError) => void>();
+  /** Set once, when the worker died or was terminated. */
+  failure: HzError | undefined;
+  handle: WorkerHandle | undefined;
+  /** The worker's API once its thread runs; rejects if it could not start. */
+  ready!: Promise<Remote<WorkerApi>>;
+  constructor(readonly index: number) {}
 }
 
 let nextSimulationId = 1;
 
+/** What a worker's `prepare` returns. */
+type PrepareInfo = Awaited<ReturnType<WorkerApi["prepare"]>>;
+
 /**
  * A pool of engine workers. Workers start on first use, restart after a crash, and do not keep a
- * Node process alive while idle. Monte Carlo blocks are spread over all workers; other calls go to
- * the least busy one.
+ * Node process alive while idle. A call goes to an idle worker (a running one first, else a new
+ * one while the pool is below its size), else to the least busy one; Monte Carlo chunks are
+ * spread over one lane per worker. Aborting a call rejects it at once and terminates its worker if
+ * nobody else is using it (a running wasm function cannot be interrupted otherwise); the slot
+ * restarts on its next use.
  */
 export class WorkerPool implements EngineBackend {
   readonly runtime = "worker" as const;
-  readonly #slots: Array<Promise<PoolWorker> | undefined>;
+  readonly #slots: Array<PoolWorker | undefined>;
   #disposed = false;
 
   constructor(readonly size: number) {
-    this.#slots = new Array<Promise<PoolWorker> | undefined>(size).fill(undefined);
+    this.#slots = new Array<PoolWorker | undefined>(size).fill(undefined);
     installErrorHandler();
   }
 
-  #start(i: number): Promise<PoolWorker> {
-    const slot = (async () => {
-      const handle = await spawnWorker();
-      handle.unref();
-      const dead = new Promise<never>((_, reject) =>
-        handle.onExit((reason) => {
-          if (this.#slots[i] === slot) this.#slots[i] = undefined;
-          reject(new HzError("WORKER_FAILED", `engine worker ${i} failed: ${reason}`));
-        }),
-      );
-      dead.catch(() => {});
-      return { handle, api: wrap<WorkerApi>(handle.endpoint), dead, busy: 0 };
-    })();
-    this.#slots[i] = slot;
-    slot.catch(() => {
-      if (this.#slots[i] === slot) this.#slots[i] = undefined;
-    });
-    return slot;
+  /** Workers started and not dead (test hook). @internal */
+  get liveWorkers(): number {
+    return this.#slots.filter((w) => w !== undefined).length;
   }
 
-  #worker(i: number): Promise<PoolWorker> {
+  #start(i: number): PoolWorker {
+    const w = new PoolWorker(i);
+    this.#slots[i] = w;
+    w.ready = spawnWorker().then(
+      (handle) => {
+        w.handle = handle;
+        if (w.failure) {
+          // Killed (abort, shutdown) while its thread was starting.
+          handle.terminate();
+          throw w.failure;
+        }
+        handle.onExit((reason) => this.#fail(w, new HzError("WORKER_FAILED", `engine worker ${i} failed: ${reason}`)));
+        this.#syncRef(w);
+        return wrap<WorkerApi>(handle.endpoint);
+      },
+      (err: unknown) => {
+        const error = new HzError("WORKER_FAILED", `could not start engine worker ${i}: ${err instanceof Error ? err.message : String(err)}`);
+        this.#fail(w, error);
+        throw error;
+      },
+    );
+    w.ready.catch(() => {});
+    return w;
+  }
+
+  /** Marks `w` dead: its slot restarts on next use and every lease in flight rejects with `error`. */
+  #fail(w: PoolWorker, error: HzError): void {
+    if (w.failure) return;
+    w.failure = error;
+    if (this.#slots[w.index] === w) this.#slots[w.index] = undefined;
+    for (const reject of w.onFailure) reject(error);
+    w.onFailure.clear();
+    w.leases.clear();
+  }
+
+  /**
+   * Retires `w` at once (no new lease can reach it) and terminates its thread — after the current
+   * task when `later`: a synchronous terminate can take a while (Deno joins the thread), and the
+   * caller whose abort triggered it should get its rejection first.
+   */
+  #kill(w: PoolWorker, error: HzError, later = false): void {
+    this.#fail(w, error);
+    // Without a handle yet, `ready` terminates the thread as soon as it exists.
+    if (later) setTimeout(() => w.handle?.terminate(), 0);
+    else w.handle?.terminate();
+  }
+
+  /** Keeps the process alive exactly while the worker has leases (Node). */
+  #syncRef(w: PoolWorker): void {
+    if (!w.handle || w.failure) return;
+    if (w.leases.size > 0) w.handle.ref();
+    else w.handle.unref();
+  }
+
+  /**
+   * The worker for a new lease, not one of `exclude`: an idle running worker, else a new one in an
+   * empty slot, else (unless `idleOnly`) the least busy. Undefined when none qualifies.
+   */
+  #pick(exclude?: ReadonlySet<PoolWorker>, idleOnly = false): PoolWorker | undefined {
     if (this.#disposed) fail("INVALID_STATE", "the engine was shut down or the portfolio disposed");
-    return this.#slots[i] ?? this.#start(i);
-  }
-
-  /** Runs `fn` on worker `i`; rejects with WORKER_FAILED if the worker dies meanwhile. */
-  async #on<T>(i: number, fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    const w = await this.#worker(i);
-    if (w.busy++ === 0) w.handle.ref();
-    try {
-      return await Promise.race([fn(w.api), w.dead]);
-    } finally {
-      if (--w.busy === 0) w.handle.unref();
-    }
-  }
-
-  async #leastBusy(): Promise<number> {
-    let best = 0;
-    let bestBusy = Infinity;
+    requireWebAssembly();
+    let best: PoolWorker | undefined;
+    let empty = -1;
     for (let i = 0; i < this.size; i++) {
-      const s = this.#slots[i];
-      if (!s) return i;
-      const busy = (await s.catch(() => undefined))?.busy ?? 0;
-      if (busy < bestBusy) [best, bestBusy] = [i, busy];
+      const w = this.#slots[i];
+      if (!w) {
+        if (empty < 0) empty = i;
+      } else if (!exclude?.has(w)) {
+        if (w.leases.size === 0) return w;
+        if (!best || w.leases.size < best.leases.size) best = w;
+      }
     }
-    return best;
+    return empty >= 0 ? this.#start(empty) : idleOnly ? undefined : best;
+  }
+
+  /**
+   * Runs `body` on worker `w` under a lease. The promise settles exactly once: with the body's
+   * outcome, with WORKER_FAILED if the worker dies, or with an `AbortError` as soon as `signal`
+   * aborts. Every listener it added (abort, worker failure) is removed when it settles.
+   */
+  #lease<T>(w: PoolWorker, signal: AbortSignal | undefined, body: (api: Remote<WorkerApi>, lease: Lease) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (w.failure) return reject(w.failure);
+      if (signal?.aborted) return reject(abortError(signal));
+      const lease: Lease = { done: false };
+      const settle = (finish: () => void) => {
+        if (lease.done) return;
+        lease.done = true;
+        w.leases.delete(lease);
+        w.onFailure.delete(onFailure);
+        signal?.removeEventListener("abort", onAbort);
+        this.#syncRef(w);
+        finish();
+      };
+      const onFailure = (error: HzError) => settle(() => reject(error));
+      const onAbort = () => {
+        settle(() => reject(abortError(signal!)));
+        // The worker is still computing what nobody waits for now: replace it, unless another
+        // caller is using it (its call would fail too; the abandoned work then just finishes).
+        if (w.leases.size === 0 && !w.failure) this.#kill(w, new HzError("WORKER_FAILED", `engine worker ${w.index} was terminated after an abort`), true);
+      };
+      w.leases.add(lease);
+      w.onFailure.add(onFailure);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#syncRef(w);
+      w.ready.then((api) => (lease.done ? undefined : body(api, lease))).then(
+        (v) => settle(() => resolve(v as T)),
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
+  }
+
+  call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    return this.callAbortable(undefined, name, ...args);
   }
 
   /**
    * Arguments are moved, not copied: every typed array the facade passes is built for this one
    * call, so its buffer is transferred to the worker (large histories cross the boundary once).
    */
-  async call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
-    const i = await this.#leastBusy();
+  async callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    checkSignal(signal);
+    throwIfAborted(signal);
+    const w = this.#pick()!;
     const buffers = new Set<ArrayBuffer>();
     for (const a of args as unknown[]) if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) buffers.add(a.buffer);
-    return this.#on(i, (api) => api.call(name, transfer(args, [...buffers])) as Promise<EngineResult<K>>);
+    return this.#lease(w, signal, (api) => api.call(name, transfer(args, [...buffers])) as Promise<EngineResult<K>>);
   }
 
-  async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
-    const i = await this.#leastBusy();
-    return this.#on(i, (api) => api.summarize(transfer(pnl, [pnl.buffer]), bins));
+  async summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array> {
+    checkSignal(signal);
+    throwIfAborted(signal);
+    return this.#lease(this.#pick()!, signal, (api) => api.summarize(transfer(pnl, [pnl.buffer]), bins));
   }
 
   async simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput> {
     const { signal, onProgress } = control;
+    checkSignal(signal);
     throwIfAborted(signal);
     const id = nextSimulationId++;
     const total = job.nSimulations;
     const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation };
-    // Prepare on worker 0 first: it validates inputs and tells the block size.
-    const info = await this.#on(0, (api) => api.prepare(id, inputs));
-    const nBlocks = Math.ceil(total / info.blockSize);
-    const step = blocksPerChunk(info.blockSize, job.sizes.length, nBlocks);
-    const nChunks = Math.ceil(nBlocks / step);
-    const lanes = Math.min(this.size, nChunks);
-    const pnl = new Float64Array(total);
+    const used = new Set<PoolWorker>();
+    const first = this.#pick()!;
+    used.add(first);
+    let pnl = new Float64Array(0);
+    let blockSize = 0;
+    let nBlocks = 0;
+    let step = 1;
+    let nChunks = 0;
     let next = 0;
     let done = 0;
     let stop = false;
-    const aborted = new Promise<never>((_, reject) => {
-      signal?.addEventListener("abort", () => {
-        stop = true;
-        try {
-          throwIfAborted(signal);
-        } catch (e) {
-          reject(e);
-        }
-      }, { once: true });
-    });
-    aborted.catch(() => {});
-    const lane = async (i: number) => {
-      if (i > 0) await this.#on(i, (api) => api.prepare(id, inputs));
-      while (!stop && next < nChunks) {
-        const first = next++ * step;
-        const chunk = await this.#on(i, (api) => api.simulate(id, job.seed, total, first, Math.min(step, nBlocks - first)));
-        if (stop) return;
-        pnl.set(chunk, first * info.blockSize);
+    // One lane per worker; each takes the next chunk when it finishes one. Chunks are written at
+    // their block's place, so the result does not depend on who computed what.
+    const run = async (api: Remote<WorkerApi>, lease: Lease) => {
+      while (!stop && !lease.done && next < nChunks) {
+        const firstBlock = next++ * step;
+        const chunk = await api.simulate(id, job.seed, total, firstBlock, Math.min(step, nBlocks - firstBlock));
+        if (stop || lease.done) return;
+        pnl.set(chunk, firstBlock * blockSize);
         done += chunk.length;
         onProgress?.(done, total);
+        if (done === total) allChunks();
       }
     };
+    let allChunks!: () => void;
+    const chunksDone = new Promise<void>((resolve) => (allChunks = resolve));
+    let gotInfo!: (info: PrepareInfo) => void;
+    const infoReady = new Promise<PrepareInfo>((resolve) => (gotInfo = resolve));
     try {
-      await Promise.race([
-        Promise.all(Array.from({ length: lanes }, (_, i) => lane(i))).catch((e: unknown) => {
-          stop = true;
-          throw e;
-        }),
-        aborted,
-      ]);
+      // The first lane prepares first (it validates the inputs and tells the block size), on
+      // whichever worker is free — then the other lanes prepare on theirs.
+      const firstLane = this.#lease(first, signal, async (api, lease) => {
+        const info = await api.prepare(id, inputs);
+        blockSize = info.blockSize;
+        nBlocks = Math.ceil(total / blockSize);
+        step = blocksPerChunk(blockSize, job.sizes.length, nBlocks);
+        nChunks = Math.ceil(nBlocks / step);
+        pnl = new Float64Array(total);
+        gotInfo(info);
+        await run(api, lease);
+      });
+      const info = await Promise.race([infoReady, firstLane.then(() => infoReady)]);
+      const lanes = [firstLane];
+      // Extra lanes only on idle (or new) workers: a lane queued behind another caller's long call
+      // would hold this run until that call ends, for no gain.
+      for (let k = 1; k < Math.min(this.size, nChunks) && !this.#disposed && !stop; k++) {
+        const w = this.#pick(used, true);
+        if (!w) break;
+        used.add(w);
+        lanes.push(
+          this.#lease(w, signal, async (api, lease) => {
+            await api.prepare(id, inputs);
+            await run(api, lease);
+          }),
+        );
+      }
+      // Done when every chunk is in, even if a lane is still preparing (its worker was slower to
+      // build the copula): that lane then finds no chunk left, and keeps its worker marked busy
+      // until it ends, so new calls go elsewhere.
+      const all = Promise.all(lanes);
+      all.catch(() => {});
+      await Promise.race([chunksDone, all]);
       throwIfAborted(signal);
       return { pnl, correlationRepaired: info.repaired, minEigenvalue: info.minEigenvalue, repairedCorrelation: info.repairedCorrelation };
     } finally {
       stop = true;
-      for (let i = 0; i < lanes; i++) {
-        const s = this.#slots[i];
-        if (s) void s.then((w) => w.api.release(id)).catch(() => {});
-      }
+      for (const w of used) if (!w.failure) w.ready.then((api) => api.release(id)).catch(() => {});
     }
   }
 
   /** Terminates every worker; in-flight calls reject with WORKER_FAILED. The pool can be used again. */
   async terminate(): Promise<void> {
-    const slots = this.#slots.splice(0, this.size, ...new Array<undefined>(this.size).fill(undefined));
-    await Promise.all(slots.map(async (s) => (await s?.catch(() => undefined))?.handle.terminate()));
+    const workers = this.#slots.splice(0, this.size, ...new Array<undefined>(this.size).fill(undefined));
+    for (const w of workers) if (w) this.#kill(w, new HzError("WORKER_FAILED", `engine worker ${w.index} was terminated during the call (shutdown or dispose)`));
   }
 
   /** Terminates the workers for good. */
@@ -201,10 +344,21 @@ export class WorkerPool implements EngineBackend {
     await this.terminate();
   }
 
+  /**
+   * Test hook: a full garbage collection in every live worker (under `--expose-gc`), so memory
+   * tests measure what is retained rather than what a worker's collector has not reclaimed yet.
+   * Returns each live worker's JS heap in use afterwards (bytes; NaN where unknown). @internal
+   */
+  async collectGarbage(): Promise<number[]> {
+    const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
+    return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.collectGarbage())));
+  }
+
   /** Test hook: makes worker `i` crash (as an uncaught error in the worker would). @internal */
   async crashWorker(i = 0): Promise<void> {
-    const w = await this.#worker(i);
-    await w.api.crash();
+    if (this.#disposed) fail("INVALID_STATE", "the engine was shut down or the portfolio disposed");
+    const w = this.#slots[i] ?? this.#start(i);
+    await (await w.ready).crash();
   }
 }
 
@@ -213,9 +367,12 @@ let sharedSize: number | undefined;
 
 /** The process-wide engine used by portfolios that do not ask for their own pool size. */
 export const sharedEngine = {
-  /** Sets the shared pool's size (default: the available cores). Restarts the pool if it is running. */
-  async configure(options: { poolSize?: number }): Promise<void> {
-    const size = options.poolSize;
+  /**
+   * Sets the shared pool's size (default: the available cores; `configure()` or `configure({})`
+   * restores it). Restarts the pool if it is running: calls in flight reject with WORKER_FAILED.
+   */
+  async configure(options?: { poolSize?: number }): Promise<void> {
+    const size = checkOptions(options, "options").poolSize;
     if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= 64)) {
       fail("INVALID_ARGUMENT", `poolSize must be an integer in [1, 64], got ${String(size)}`, { field: "poolSize" });
     }
@@ -259,11 +416,14 @@ class SharedBackend implements EngineBackend {
   async call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
     return (await sharedEngine.pool()).call(name, ...args);
   }
+  async callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    return (await sharedEngine.pool()).callAbortable(signal, name, ...args);
+  }
   async simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput> {
     return (await sharedEngine.pool()).simulate(job, control);
   }
-  async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
-    return (await sharedEngine.pool()).summarize(pnl, bins);
+  async summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array> {
+    return (await sharedEngine.pool()).summarize(pnl, bins, signal);
   }
   async dispose(): Promise<void> {}
 }

@@ -13,6 +13,8 @@
  * - `INVALID_STATE` — the object can no longer be used (e.g. a disposed portfolio or a shut-down engine).
  * - `JOURNAL_CORRUPT` — an engine journal is damaged before its last record (a torn last record is
  *   dropped silently; anything earlier is never skipped): restore the journal from a backup.
+ * - `WASM_LOAD_FAILED` — the engine's WebAssembly could not be loaded: a wrong path, URL or bytes given to
+ *   `init()`, or a JavaScript engine without WebAssembly (e.g. Node started with `--jitless`).
  */
 export type HzErrorCode =
   | "INVALID_PRICE"
@@ -25,7 +27,8 @@ export type HzErrorCode =
   | "ENGINE_FAILURE"
   | "WORKER_FAILED"
   | "INVALID_STATE"
-  | "JOURNAL_CORRUPT";
+  | "JOURNAL_CORRUPT"
+  | "WASM_LOAD_FAILED";
 
 const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "INVALID_PRICE",
@@ -39,6 +42,7 @@ const CODES: ReadonlySet<string> = new Set<HzErrorCode>([
   "WORKER_FAILED",
   "INVALID_STATE",
   "JOURNAL_CORRUPT",
+  "WASM_LOAD_FAILED",
 ]);
 
 /** Extra context attached to an {@link HzError}. */

@@ -2,7 +2,7 @@
 import { fail } from "./errors.js";
 import { checkCovarianceMarkets, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
-import { parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
+import { checkSignal, parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
 import * as check from "./validate.js";
 import type { Position, Side } from "./portfolio.js";
 
@@ -142,9 +142,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   // vol = 0 is the σ → 0 limit, as predictionGreeks gives (they agree on every input).
   const vol = check.nonNegative(o.vol ?? 0.2, "vol");
   const greeksModel = check.oneOf(o.greeksModel ?? "horizon", GREEKS_MODELS, "greeksModel");
-  if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
-    fail("INVALID_ARGUMENT", "signal must be an AbortSignal", { field: "signal" });
-  }
+  checkSignal(o.signal);
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") fail("INVALID_ARGUMENT", "onProgress must be a function", { field: "onProgress" });
   throwIfAborted(o.signal);
 
@@ -207,7 +205,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   let covarianceMatrix: number[][] | null = null;
   let shrinkageIntensity = 0;
   if (history && n > 0) {
-    const out = await engine.call("historyCorrelation", history.data, history.rows, history.cols);
+    const out = await engine.callAbortable(o.signal, "historyCorrelation", history.data, history.rows, history.cols);
     shrinkageIntensity = out[0]!;
     covarianceMatrix = toRows(out, n, 1);
     correlation ??= out.slice(1 + n * n);
@@ -244,7 +242,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     nSimulations,
   };
   const sim = await engine.simulate(job, { signal: o.signal, onProgress: o.onProgress });
-  const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS));
+  const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS, o.signal));
   const correlationMatrix = sim.repairedCorrelation ? toRows(sim.repairedCorrelation, n) : base.correlationMatrix;
   return { ...base, ...stats, correlationMatrix, correlationRepaired: sim.correlationRepaired };
 }

@@ -3,7 +3,7 @@ import { fail, HzError } from "./errors.js";
 import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
 import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
-import { throwIfAborted } from "./simulation.js";
+import { checkSignal, throwIfAborted } from "./simulation.js";
 import { FeeModel, type FeeFunction } from "./fees.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FollowOptions, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
@@ -568,6 +568,7 @@ export class Portfolio {
     }
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
+    checkSignal(o.signal);
     throwIfAborted(o.signal);
     const out = new Map<string, number>();
     for (const id of this.#held.keys()) out.set(id, 0);
@@ -577,8 +578,8 @@ export class Portfolio {
       f = await this.#engine.call("kellyIndependent", new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
     } else {
       const n = ids.length;
-      const corr = history ? (await this.#engine.call("historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
-      f = await this.#engine.call("kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
+      const corr = history ? (await this.#engine.callAbortable(o.signal, "historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
+      f = await this.#engine.callAbortable(o.signal, "kellyJoint", new Float64Array(heldPrices), new Float64Array(heldProbs), maxTotal, fraction, corr, nSim, seed);
       throwIfAborted(o.signal);
     }
     ids.forEach((id, i) => out.set(id, f[i]!));

@@ -41,6 +41,40 @@ function nodeEndpoint(port: MessagePortLike): Endpoint {
   } as Endpoint;
 }
 
+// Node flags that change how modules are found and loaded (a loader or a preload may be what
+// makes the worker module importable: tsx, custom conditions, experimental module features),
+// and harmless diagnostics flags. Each is accepted in a worker's execArgv. Not the permission
+// model: it is process-wide, and `--experimental-permission` repeated without its `--allow-*`
+// grants would deny the worker everything.
+const WORKER_FLAGS = /^--(import|require|loader|experimental-loader|conditions|experimental-(?!permission)[\w-]+|no-experimental-[\w-]+|enable-source-maps|no-warnings|no-deprecation|preserve-symlinks|preserve-symlinks-main)(=|$)|^-[rC]$/;
+const FLAGS_WITH_VALUE = /^(--(import|require|loader|experimental-loader|conditions)|-[rC])$/;
+// The module-loading flags alone: the fallback when this Node rejects one of the others.
+const LOADER_FLAGS = /^--(import|require|loader|experimental-loader|conditions)(=|$)|^-[rC]$/;
+
+/**
+ * The parent's execArgv reduced to what a worker needs and accepts. Node rejects a worker whose
+ * execArgv holds per-process options (`--max-old-space-size`, `--expose-gc`, `--stack-size`,
+ * `--title`, `--disable-proto`, `--jitless`, …: ERR_WORKER_INVALID_EXEC_ARGV), and `--eval` /
+ * `--input-type` make no sense for a worker file. The dropped options lose nothing: V8 flags
+ * (heap size, stack size, jitless, expose-gc) are process-wide and already apply to the
+ * worker's isolate; the others concern the process, not a thread. @internal
+ */
+export function workerExecArgv(parent: readonly string[], loadersOnly = false): string[] {
+  const keep = loadersOnly ? LOADER_FLAGS : WORKER_FLAGS;
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const a = parent[i]!;
+    if (keep.test(a)) {
+      out.push(a);
+      if (FLAGS_WITH_VALUE.test(a) && i + 1 < parent.length) out.push(parent[++i]!);
+    } else if (/^-[^=]*$/.test(a) && i + 1 < parent.length && !parent[i + 1]!.startsWith("-")) {
+      // A dropped flag given its value as the next argument (`--title x`, `--eval code`).
+      i++;
+    }
+  }
+  return out;
+}
+
 /** Starts one engine worker. */
 export async function spawnWorker(): Promise<WorkerHandle> {
   if (hasWebWorkers() && !isNodeLike()) {
@@ -75,9 +109,17 @@ export async function spawnWorker(): Promise<WorkerHandle> {
   // Built from a variable so bundlers do not also embed an unbundled copy of the worker.
   const workerFile = "./worker.js";
   const url = new URL(workerFile, import.meta.url);
-  // The parent's --input-type / --eval flags are meaningless (and fatal) for a worker file.
-  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a));
-  const w: NodeWorker = new NodeWorkerCtor(url, { name: "hz-portfolio-engine", execArgv });
+  // Some experimental flags are per-process in some Node versions (e.g. --experimental-shadow-realm):
+  // then retry with the module-loading flags only, and finally with none.
+  const attempts = [workerExecArgv(process.execArgv), workerExecArgv(process.execArgv, true), []];
+  let w: NodeWorker | undefined;
+  for (let k = 0; !w; k++) {
+    try {
+      w = new NodeWorkerCtor(url, { name: "hz-portfolio-engine", execArgv: attempts[k] });
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || k === attempts.length - 1) throw err;
+    }
+  }
   let reason = "worker exited";
   w.on("error", (err) => (reason = `worker error: ${err.message}`));
   return {

@@ -34,12 +34,35 @@ export interface SimulationOutput {
   repairedCorrelation?: Float64Array;
 }
 
+/** The standard abort error for an aborted `signal`: its reason if that is an `AbortError`, else a new one. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  return new DOMException("the operation was aborted", "AbortError");
+}
+
 /** Throws the standard abort error when `signal` is aborted. */
 export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) {
-    const reason: unknown = signal.reason;
-    if (reason instanceof Error && reason.name === "AbortError") throw reason;
-    throw new DOMException("the operation was aborted", "AbortError");
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/**
+ * Rejects anything but an `AbortSignal` (or undefined) with `INVALID_ARGUMENT`. Duck-typed rather
+ * than `instanceof`, so signals of another realm (a test DOM, an iframe) are accepted; both
+ * runtimes check it, so an object that merely has `aborted` fails the same way everywhere instead
+ * of as a TypeError inside the worker backend.
+ */
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal === undefined) return;
+  const s = signal as Partial<AbortSignal> | null;
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    typeof s.aborted !== "boolean" ||
+    typeof s.addEventListener !== "function" ||
+    typeof s.removeEventListener !== "function"
+  ) {
+    fail("INVALID_ARGUMENT", "signal must be an AbortSignal", { field: "signal" });
   }
 }
 
@@ -59,7 +82,11 @@ export function blocksPerChunk(blockSize: number, markets: number, nBlocks: numb
 
 /** Runs a whole simulation on this thread. */
 export async function simulateInline(job: SimulationJob, control: LongOperationOptions = {}): Promise<SimulationOutput> {
+  checkSignal(control.signal);
+  throwIfAborted(control.signal);
   const e = await wasm();
+  // Building the simulation (the copula factor, and the eigen repair of an indefinite correlation)
+  // is one synchronous wasm call on this thread: an abort meanwhile takes effect when it returns.
   const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
   try {
     const pnl = new Float64Array(job.nSimulations);

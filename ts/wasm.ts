@@ -3,7 +3,7 @@
 // (browsers, bundlers such as Vite, which rewrite `new URL(…, import.meta.url)`) is fetched.
 import initWasm, { initSync } from "../pkg/hz_portfolio.js";
 import * as engine from "../pkg/hz_portfolio.js";
-import { HzError } from "./errors.js";
+import { HzError, fail } from "./errors.js";
 
 /** The raw wasm-bindgen exports. */
 export type WasmEngine = typeof engine;
@@ -20,13 +20,69 @@ async function readFileUrl(url: URL): Promise<Uint8Array> {
   return readFile(url);
 }
 
+/**
+ * Throws `WASM_LOAD_FAILED` where the JavaScript engine has no WebAssembly at all (Node 20 under
+ * `--jitless`, in the main thread and its workers alike). Checked before any work is sent
+ * anywhere, so every engine call fails the same typed way instead of with a ReferenceError. The
+ * user's flag is respected, not overridden.
+ */
+export function requireWebAssembly(): void {
+  if (typeof WebAssembly === "undefined") {
+    fail(
+      "WASM_LOAD_FAILED",
+      "WebAssembly is unavailable in this JavaScript engine (Node disables it under --jitless): hz-portfolio computes in WebAssembly, run it without --jitless",
+    );
+  }
+}
+
+function describeSource(where: WasmSource): string {
+  if (where instanceof URL) return where.protocol === "file:" ? `"${fileURLToPathLike(where)}"` : `"${where.href}"`;
+  if (typeof where === "string") return `"${where}"`;
+  if (where instanceof WebAssembly.Module) return "the given WebAssembly.Module";
+  return `the given ${where.byteLength} bytes`;
+}
+
+// A readable path for messages without importing node:url (this module also runs in browsers).
+function fileURLToPathLike(url: URL): string {
+  return decodeURIComponent(url.pathname);
+}
+
+function isSource(v: unknown): v is WasmSource {
+  return (
+    typeof v === "string" ||
+    v instanceof URL ||
+    v instanceof ArrayBuffer ||
+    ArrayBuffer.isView(v) ||
+    (typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer) ||
+    v instanceof WebAssembly.Module
+  );
+}
+
 async function load(source?: WasmSource): Promise<WasmEngine> {
+  requireWebAssembly();
+  if (source !== undefined && !isSource(source)) {
+    fail("INVALID_ARGUMENT", "init(source): source must be a URL, a path-like URL string, bytes (ArrayBuffer or a typed array) or a WebAssembly.Module", { field: "source" });
+  }
   const where = source ?? new URL("../pkg/hz_portfolio_bg.wasm", import.meta.url);
-  const url = typeof where === "string" ? new URL(where, import.meta.url) : where;
-  if (url instanceof URL && url.protocol === "file:") {
-    initSync({ module: await readFileUrl(url) });
-  } else {
-    await initWasm({ module_or_path: url as URL | BufferSource | WebAssembly.Module });
+  try {
+    const url = typeof where === "string" ? new URL(where, import.meta.url) : where;
+    if (url instanceof URL && url.protocol === "file:") {
+      initSync({ module: await readFileUrl(url) });
+    } else {
+      await initWasm({ module_or_path: url as URL | BufferSource | WebAssembly.Module });
+    }
+  } catch (err) {
+    // A missing file (ENOENT), a failed fetch or bytes that are not this engine's wasm
+    // (CompileError, LinkError): say what was tried and how to fix it.
+    const why = err instanceof Error ? err.message : String(err);
+    fail(
+      "WASM_LOAD_FAILED",
+      `could not load the engine's WebAssembly from ${describeSource(where)}: ${why}. ` +
+        "init(source) takes the URL or path of hz_portfolio_bg.wasm (shipped in the package's pkg/ folder, " +
+        "also exported as \"hz-portfolio/hz_portfolio_bg.wasm\"), its bytes, or a compiled WebAssembly.Module; " +
+        "served over HTTP it needs the application/wasm content type",
+      { field: "source" },
+    );
   }
   return engine;
 }
@@ -34,7 +90,9 @@ async function load(source?: WasmSource): Promise<WasmEngine> {
 /**
  * Loads and instantiates the WebAssembly engine. Optional: every engine call initialises on
  * first use. Call it yourself to load early, or to point at the `.wasm` somewhere else (a CDN URL,
- * bytes you already have, a precompiled `WebAssembly.Module`). Idempotent.
+ * bytes you already have, a precompiled `WebAssembly.Module`). Idempotent: once loaded, later
+ * calls return at once (whatever their source). A source that cannot be loaded rejects with
+ * `HzError` `WASM_LOAD_FAILED` naming it (and a later call may try again).
  */
 export function init(source?: WasmSource): Promise<void> {
   loading ??= load(source).catch((err) => {

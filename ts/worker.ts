@@ -47,6 +47,13 @@ export const workerApi = {
     const e = await wasm();
     return buffered(callEngine(e, (x) => x.summarizePnl(pnl, bins)));
   },
+  /** Test hook: a full garbage collection of this worker's heap when the process runs with `--expose-gc` (V8 flags reach every thread). */
+  collectGarbage(): number {
+    (globalThis as { gc?: () => void }).gc?.();
+    // This thread's JS heap in use after the collection (Node; NaN elsewhere).
+    return (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process?.memoryUsage?.().heapUsed ?? NaN;
+  },
+
   /** Test hook: makes this worker die abruptly, as a crash (an uncaught error) would. */
   crash(): void {
     setTimeout(() => {

@@ -198,4 +198,44 @@ export const cases: Case[] = [
       }
     },
   },
+  {
+    name: "abort rejects within 100 ms and frees the busy worker (joint Kelly; Monte Carlo on a repaired copula); the pool works after; dispose mid-call is WORKER_FAILED",
+    async run(lib) {
+      const p = new lib.Portfolio({ capital: 10_000, poolSize: 2 });
+      try {
+        const n = 80;
+        for (let i = 0; i < n; i++) p.addPosition({ marketId: `m${i}`, side: "yes", size: 10, entryPrice: 0.5, currentPrice: 0.4 + (i % 20) / 100 });
+        const probs = Object.fromEntries(p.marketIds().map((id, i) => [id, 0.45 + (i % 10) / 40]));
+        const corr = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : -0.3)));
+        for (const start of [
+          (signal: AbortSignal) => p.optimizeKelly({ probs, method: "joint", signal }),
+          (signal: AbortSignal) => p.metrics({ nSimulations: 10_000_000, seed: 1, correlation: corr, signal }),
+        ]) {
+          // Measured ~1 ms; one retry absorbs a scheduler or GC stall of this shared test machine
+          // (the work itself lasts seconds, so a real regression fails both attempts).
+          let best = Infinity;
+          for (let attempt = 0; attempt < 2 && best >= 100; attempt++) {
+            const ac = new AbortController();
+            const run = start(ac.signal);
+            await new Promise((r) => setTimeout(r, 200));
+            const t0 = performance.now();
+            ac.abort();
+            const err = await rejection(run);
+            best = Math.min(best, performance.now() - t0);
+            assert(err instanceof Error && err.name === "AbortError", `AbortError, got ${String(err)}`);
+          }
+          assert(best < 100, `abort took ${best.toFixed(1)} ms`);
+        }
+        const m = await p.metrics({ nSimulations: 1_000, seed: 2 });
+        assert(m.nSimulations === 1_000, "the pool works after aborts");
+        const run = p.metrics({ nSimulations: 10_000_000, seed: 3 });
+        await new Promise((r) => setTimeout(r, 100));
+        await p.dispose();
+        const err = await rejection(run);
+        assert(err instanceof lib.HzError && err.code === "WORKER_FAILED", `WORKER_FAILED, got ${String(err)}`);
+      } finally {
+        await p.dispose();
+      }
+    },
+  },
 ];
