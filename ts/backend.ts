@@ -137,7 +137,7 @@ export class WorkerPool implements EngineBackend {
     throwIfAborted(signal);
     const id = nextSimulationId++;
     const total = job.nSimulations;
-    const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation };
+    const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation, events: job.events };
     // Prepare on worker 0 first: it validates inputs and tells the block size.
     const info = await this.#on(0, (api) => api.prepare(id, inputs));
     const nBlocks = Math.ceil(total / info.blockSize);

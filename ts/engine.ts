@@ -1101,7 +1101,7 @@ function rowError(e: unknown, where: string): unknown {
 }
 
 /** Parses `json` (object or text) and checks its `format` and `version` (HzError INVALID_ARGUMENT otherwise). @internal */
-export function parseVersioned(json: unknown, format: string, version: number, what: string): Record<string, unknown> {
+export function parseVersioned(json: unknown, format: string, version: number | readonly number[], what: string): Record<string, unknown> {
   let j = json;
   if (typeof j === "string") {
     try {
@@ -1113,8 +1113,9 @@ export function parseVersioned(json: unknown, format: string, version: number, w
   if (typeof j !== "object" || j === null || Array.isArray(j)) fail("INVALID_ARGUMENT", `${what} JSON must be an object`, { field: "json" });
   const r = j as Record<string, unknown>;
   if (r.format !== format) fail("INVALID_ARGUMENT", `${what} JSON: format must be "${format}", got ${JSON.stringify(r.format) ?? "nothing"}`, { field: "format" });
-  if (r.version !== version) {
-    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${version})`, { field: "version" });
+  const versions: readonly number[] = typeof version === "number" ? [version] : version;
+  if (!versions.includes(r.version as number)) {
+    fail("INVALID_ARGUMENT", `${what} JSON: unsupported version ${JSON.stringify(r.version) ?? "(none)"} of "${format}" (this release reads version ${versions.join(" and ")})`, { field: "version" });
   }
   return r;
 }

@@ -36,7 +36,7 @@ impl EventModel {
     /// `event_probs` = the events' state probabilities concatenated, `event_sizes[e]` = states of event e.
     ///
     /// Errors (`InvalidArgument` unless said): lengths that differ; an event index or state out of
-    /// range; two markets on the same state of one event; an event with fewer than 2 states; a
+    /// range; two markets on the same state of one event; an event without states; a
     /// probability outside [0, 1] or sums away from 1 (`InvalidProbability`).
     pub fn from_flat(is_yes: &[u8], event_of: &[i32], state_of: &[u32], event_probs: &[f64], event_sizes: &[u32]) -> Result<Self> {
         let n = is_yes.len();
@@ -58,8 +58,8 @@ impl EventModel {
         let mut off = 0;
         for (e, &s) in event_sizes.iter().enumerate() {
             let s = s as usize;
-            if s < 2 {
-                return Err(HzError::InvalidArgument(format!("event {e}: needs at least 2 states, got {s}")));
+            if s < 1 {
+                return Err(HzError::InvalidArgument(format!("event {e}: needs at least 1 state, got {s}")));
             }
             let q = event_probs[off..off + s].to_vec();
             off += s;
@@ -302,7 +302,8 @@ mod tests {
         assert!(EventModel::from_flat(&[1, 1], &[0, 0], &[0, 0], &[0.5, 0.5], &[2]).is_err());
         assert!(EventModel::from_flat(&[1], &[1], &[0], &[0.5, 0.5], &[2]).is_err());
         assert!(matches!(EventModel::from_flat(&[1], &[0], &[0], &[0.5, 0.6], &[2]), Err(HzError::InvalidProbability(_))));
-        assert!(EventModel::from_flat(&[1], &[0], &[0], &[1.0], &[1]).is_err());
+        assert!(EventModel::from_flat(&[1], &[0], &[0], &[1.0], &[1]).is_ok());
+        assert!(EventModel::from_flat(&[], &[], &[], &[], &[0]).is_err());
     }
 
     #[test]
