@@ -4,11 +4,12 @@ import { fail, HzError } from "./errors.js";
 import type { Side } from "./portfolio.js";
 import { throwIfAborted } from "./simulation.js";
 import * as check from "./validate.js";
+import { EventBook, type EventDefinition, type EventSpec } from "./events.js";
 
 /** `format` of {@link EngineJSON}. */
 export const ENGINE_JSON_FORMAT = "hz-portfolio/engine";
-/** `version` of {@link EngineJSON} written by this release (the only one it reads). */
-export const ENGINE_JSON_VERSION = 1;
+/** `version` of {@link EngineJSON} written by this release (it also reads version 1, which had no events). */
+export const ENGINE_JSON_VERSION = 2;
 /** Default bound of the per-market price history kept by an {@link Engine} (`maxHistory`). */
 export const DEFAULT_ENGINE_HISTORY = 10_000;
 /** Largest `maxHistory` an {@link Engine} accepts. */
@@ -36,10 +37,12 @@ export interface RiskConfigOptions {
   maxTotalExposure?: number;
   /** Most realised loss in the current UTC day of the engine clock, after the fill (money, ≥ 0). */
   maxDailyLoss?: number;
+  /** Most shares held over all markets of one event (see `Engine.defineEvent`), summed over both sides, after the fill. */
+  maxPositionPerEvent?: number;
 }
 
 /** The limits a {@link RiskConfig} can report in a rejection. */
-export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExposure" | "maxDailyLoss";
+export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExposure" | "maxDailyLoss" | "maxPositionPerEvent";
 
 /**
  * Pre-trade risk limits. Every order is checked against them before it fills; an order that would
@@ -71,6 +74,8 @@ export class RiskConfig {
   readonly maxTotalExposure: number | undefined;
   /** Most realised loss per UTC day (undefined: unlimited). */
   readonly maxDailyLoss: number | undefined;
+  /** Most shares held over the markets of one event after a fill (undefined: unlimited). */
+  readonly maxPositionPerEvent: number | undefined;
 
   /** Validates the limits (finite numbers ≥ 0; `maxPositionPerMarket` required) — else throws {@link HzError}. */
   constructor(options: RiskConfigOptions) {
@@ -82,6 +87,7 @@ export class RiskConfig {
     this.maxOrderSize = o.maxOrderSize === undefined ? undefined : check.nonNegative(o.maxOrderSize, "maxOrderSize");
     this.maxTotalExposure = o.maxTotalExposure === undefined ? undefined : check.nonNegative(o.maxTotalExposure, "maxTotalExposure");
     this.maxDailyLoss = o.maxDailyLoss === undefined ? undefined : check.nonNegative(o.maxDailyLoss, "maxDailyLoss");
+    this.maxPositionPerEvent = o.maxPositionPerEvent === undefined ? undefined : check.nonNegative(o.maxPositionPerEvent, "maxPositionPerEvent");
     Object.freeze(this);
   }
 
@@ -96,6 +102,7 @@ export class RiskConfig {
     if (this.maxOrderSize !== undefined) out.maxOrderSize = this.maxOrderSize;
     if (this.maxTotalExposure !== undefined) out.maxTotalExposure = this.maxTotalExposure;
     if (this.maxDailyLoss !== undefined) out.maxDailyLoss = this.maxDailyLoss;
+    if (this.maxPositionPerEvent !== undefined) out.maxPositionPerEvent = this.maxPositionPerEvent;
     return out;
   }
 }
@@ -346,8 +353,8 @@ export type EngineEvent = {
 export interface EngineJSON {
   /** Always {@link ENGINE_JSON_FORMAT} (`"hz-portfolio/engine"`). */
   format: typeof ENGINE_JSON_FORMAT;
-  /** Always {@link ENGINE_JSON_VERSION}. */
-  version: typeof ENGINE_JSON_VERSION;
+  /** {@link ENGINE_JSON_VERSION} (version 1, without `events`, is still read). */
+  version: typeof ENGINE_JSON_VERSION | 1;
   /** Starting cash, or null when cash is not limited. */
   capital: number | null;
   /** Price observations kept per market (the engine's `maxHistory`). */
@@ -387,6 +394,8 @@ export interface EngineJSON {
     /** P&L realised by sells of this position (money). */
     realizedPnl: number
   }[];
+  /** Event definitions in order (`{ eventId, markets, exhaustive }`); absent in version 1. */
+  events?: EventDefinition[];
 }
 
 interface Market {
@@ -492,6 +501,7 @@ export class Engine {
   #clock: number | undefined;
   readonly #markets = new Map<string, Market>();
   readonly #positions = new Map<string, Pos>();
+  readonly #events = new EventBook();
   readonly #listeners: { [K in keyof EngineEventMap]: Set<Listener<K>> } = { fill: new Set(), price: new Set(), reject: new Set() };
 
   /** Validates the options (throws {@link HzError}). */
@@ -733,6 +743,39 @@ export class Engine {
     return results;
   }
 
+  // ---------------------------------------------------------------- event definitions
+
+  /**
+   * Declares that `spec.markets` are mutually exclusive outcomes of one event (at most one resolves
+   * YES; exactly one with `exhaustive: true`). Markets may be listed before they have a price; a
+   * market belongs to at most one event; redefining an id replaces it. Used by
+   * `RiskConfig.maxPositionPerEvent`, saved by `toJSON`, and carried to portfolios by
+   * `Portfolio.fromEngine` / `follow`. Throws {@link HzError} INVALID_ARGUMENT (naming the event
+   * and the market) without changing anything.
+   */
+  defineEvent(eventId: string, spec: EventSpec): void {
+    this.#events.define(eventId, spec);
+  }
+
+  /** The defined events, in order of definition (copies). (`events()` is the async iterator of fills and ticks.) */
+  eventDefinitions(): EventDefinition[] {
+    return this.#events.list();
+  }
+
+  /** Removes an event definition (HzError INVALID_ARGUMENT when it is not defined). */
+  removeEvent(eventId: string): void {
+    this.#events.remove(eventId);
+  }
+
+  /** Shares held over the markets of `marketId`'s event, both sides (0 when it is in no event). */
+  #eventShares(marketId: string): number {
+    const e = this.#events.eventOf(marketId);
+    if (e === undefined) return 0;
+    let s = 0;
+    for (const m of this.#events.marketsOf(e)!) s += this.#positions.get(m)?.size ?? 0;
+    return s;
+  }
+
   // ---------------------------------------------------------------- events
 
   /** Calls `listener` on each event of `type` (synchronously, after the state changed). Returns an unsubscribe function. */
@@ -807,6 +850,7 @@ export class Engine {
         return { marketId: m.id, ticks };
       }),
       positions: [...this.#positions.values()].map((p) => ({ ...p })),
+      events: this.#events.list().map((d) => ({ eventId: d.eventId, markets: [...d.markets], exhaustive: d.exhaustive })),
     };
   }
 
@@ -815,7 +859,7 @@ export class Engine {
    * (INVALID_ARGUMENT) on another format or version, or on inconsistent content.
    */
   static fromJSON(json: EngineJSON | string): Engine {
-    const j = parseVersioned(json, ENGINE_JSON_FORMAT, ENGINE_JSON_VERSION, "engine") as Partial<Record<keyof EngineJSON, unknown>>;
+    const j = parseVersioned(json, ENGINE_JSON_FORMAT, [1, ENGINE_JSON_VERSION], "engine") as Partial<Record<keyof EngineJSON, unknown>>;
     const e = new Engine({
       riskConfig: j.riskConfig === null ? undefined : (check.options(j.riskConfig as RiskConfigOptions, "riskConfig") as RiskConfigOptions),
       capital: j.capital === null ? undefined : (j.capital as number),
@@ -858,6 +902,10 @@ export class Engine {
         avgEntryPrice: check.price(pp.avgEntryPrice, "avgEntryPrice", id),
         realizedPnl: check.finiteNumber(pp.realizedPnl, "realizedPnl", "INVALID_ARGUMENT", id),
       });
+    }
+    if (j.version !== 1) {
+      if (!Array.isArray(j.events)) fail("INVALID_ARGUMENT", "engine JSON: events must be an array", { field: "events" });
+      e.#events.replaceAll(j.events as EventDefinition[]);
     }
     return e;
   }
@@ -984,6 +1032,12 @@ export class Engine {
       if (r && over(held + s, r.maxPositionPerMarket)) {
         add("maxPositionPerMarket", r.maxPositionPerMarket, held + s, `market "${id}": position would be ${held + s} shares, maxPositionPerMarket ${r.maxPositionPerMarket}`);
       }
+      if (r?.maxPositionPerEvent !== undefined && this.#events.eventOf(id) !== undefined) {
+        const after = this.#eventShares(id) + s;
+        if (over(after, r.maxPositionPerEvent)) {
+          add("maxPositionPerEvent", r.maxPositionPerEvent, after, `event "${this.#events.eventOf(id)}": shares held over its markets would be ${after}, maxPositionPerEvent ${r.maxPositionPerEvent}`);
+        }
+      }
       const cost = s * price;
       if (r?.maxTotalExposure !== undefined && cost > 0) {
         const after = this.positionsValue() + cost;
@@ -1010,6 +1064,7 @@ export class Engine {
     const held = pos && pos.side === o.side ? pos.size : 0;
     if (o.action === "buy") {
       if (r) m = Math.min(m, r.maxPositionPerMarket - held);
+      if (r?.maxPositionPerEvent !== undefined && this.#events.eventOf(o.marketId) !== undefined) m = Math.min(m, r.maxPositionPerEvent - this.#eventShares(o.marketId));
       if (price > 0) {
         if (r?.maxTotalExposure !== undefined) m = Math.min(m, (r.maxTotalExposure - this.positionsValue()) / price);
         if (this.capital !== undefined) m = Math.min(m, this.#cash / price);
