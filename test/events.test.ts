@@ -547,3 +547,80 @@ describe("Kelly with events", () => {
     expect(f.a! + f.b!).toBeGreaterThan(0.99);
   });
 });
+
+// ---------------------------------------------------------------- Engine
+
+describe("Engine events, maxPositionPerEvent, JSON, fromEngine and follow", () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  async function engineWithEvent(limit: number) {
+    const { Engine, RiskConfig } = await import("../dist/index.js");
+    const e = new Engine({ riskConfig: new RiskConfig({ maxPositionPerMarket: 1_000, maxPositionPerEvent: limit }) });
+    for (const [id, y] of [["dem", 0.55], ["rep", 0.4], ["ind", 0.05], ["other", 0.5]] as const) e.pushPrice(id, y, T0);
+    e.defineEvent("senate", { markets: ["dem", "rep", "ind"] });
+    return e;
+  }
+
+  it("defines and lists events; bad input changes nothing; events() is still the async iterator", async () => {
+    const e = await engineWithEvent(100);
+    expect(e.eventDefinitions()).toEqual([{ eventId: "senate", markets: ["dem", "rep", "ind"], exhaustive: false }]);
+    const before = JSON.stringify(e.toJSON());
+    expect(code(() => e.defineEvent("x", { markets: ["other", "dem"] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => e.defineEvent("x", { markets: ["other"] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => e.removeEvent("nope"))).toBe("INVALID_ARGUMENT");
+    expect(JSON.stringify(e.toJSON())).toBe(before);
+    const it = e.events();
+    expect(typeof it[Symbol.asyncIterator]).toBe("function");
+    await it.return!();
+  });
+
+  it("maxPositionPerEvent: shares over the event's markets (both sides) after the fill, exact boundary accepted", async () => {
+    const e = await engineWithEvent(100);
+    expect((await e.submitOrder({ marketId: "dem", side: "yes", action: "buy", size: 60 })).status).toBe("filled");
+    expect((await e.submitOrder({ marketId: "other", side: "yes", action: "buy", size: 500 })).status).toBe("filled"); // not in the event
+    const r = await e.submitOrder({ marketId: "rep", side: "no", action: "buy", size: 50 });
+    expect(r.status).toBe("rejected");
+    if (r.status === "rejected") {
+      expect(r.reason).toBe("maxPositionPerEvent");
+      expect([r.limit, r.attempted, r.excess]).toEqual([100, 110, 10]);
+      expect(r.message).toContain('"senate"');
+    }
+    expect((await e.submitOrder({ marketId: "rep", side: "no", action: "buy", size: 40 })).status).toBe("filled"); // exactly 100
+    const partial = await e.submitOrder({ marketId: "ind", side: "yes", action: "buy", size: 10, allowPartial: true });
+    expect(partial.status).toBe("rejected"); // nothing fits
+    expect((await e.submitOrder({ marketId: "dem", side: "yes", action: "sell", size: 30 })).status).toBe("filled"); // sells are never limited
+    const p2 = await e.submitOrder({ marketId: "ind", side: "yes", action: "buy", size: 50, allowPartial: true });
+    expect(p2.status === "filled" && p2.size).toBeCloseTo(30, 9);
+  });
+
+  it("engine JSON v2 saves events and the new limit; version 1 is still read", async () => {
+    const { Engine } = await import("../dist/index.js");
+    const e = await engineWithEvent(100);
+    await e.submitOrder({ marketId: "dem", side: "yes", action: "buy", size: 10 });
+    const j = e.toJSON();
+    expect(j.version).toBe(2);
+    const back = Engine.fromJSON(JSON.stringify(j));
+    expect(back.eventDefinitions()).toEqual(e.eventDefinitions());
+    expect(back.riskConfig?.maxPositionPerEvent).toBe(100);
+    const v1 = { ...j, version: 1 } as Record<string, unknown>;
+    delete v1.events;
+    expect(Engine.fromJSON(v1 as never).eventDefinitions()).toEqual([]);
+  });
+
+  it("Portfolio.fromEngine carries the events; follow adopts events defined later", async () => {
+    const e = await engineWithEvent(1_000);
+    await e.submitOrder({ marketId: "dem", side: "yes", action: "buy", size: 10 });
+    await e.submitOrder({ marketId: "rep", side: "yes", action: "buy", size: 10 });
+    const p = Portfolio.fromEngine(e, { runtime: "inline" });
+    expect(p.eventDefinitions()).toEqual(e.eventDefinitions());
+    const m = await p.metrics({ seed: 1 });
+    expect(m.events.senate!.states.map((s) => s.outcome)).toEqual(["dem", "rep", null]);
+    const q = new Portfolio({ runtime: "inline" });
+    q.defineEvent("mine", { markets: ["u", "v"] });
+    const stop = q.follow(e); // the engine's events replace the portfolio's own when they exist
+    expect(q.eventDefinitions().map((d) => d.eventId)).toEqual(["senate"]);
+    e.defineEvent("house", { markets: ["h1", "h2"] });
+    e.pushPrice("other", 0.52, T0 + 1);
+    expect(q.eventDefinitions().map((d) => d.eventId)).toEqual(["senate", "house"]);
+    stop();
+  });
+});
