@@ -573,7 +573,7 @@ describe("bad input → HzError with a code, engine unchanged", () => {
     const e = await sample();
     const j = e.toJSON();
     for (const bad of [
-      { ...j, version: 2 },
+      { ...j, version: 3 },
       { ...j, version: undefined },
       { ...j, format: "hz-portfolio/portfolio" },
       "{not json",
@@ -583,7 +583,7 @@ describe("bad input → HzError with a code, engine unchanged", () => {
     ]) {
       await badInput(e, () => Engine.fromJSON(bad as never), (bad as { positions?: unknown[] })?.positions?.length === 1 && (bad as typeof j).positions[0]!.marketId === "ghost" ? "UNKNOWN_MARKET" : "INVALID_ARGUMENT");
     }
-    expect(() => Engine.fromJSON({ ...j, version: 2 } as never)).toThrow(/version/);
+    expect(() => Engine.fromJSON({ ...j, version: 3 } as never)).toThrow(/version/);
     const p = Portfolio.fromEngine(e);
     const pj = p.toJSON();
     expect(() => Portfolio.fromJSON({ ...pj, version: 99 } as never)).toThrow(HzError);

@@ -55,4 +55,6 @@ export type {
   EngineJSON,
 } from "./engine.js";
 export { PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION } from "./sync.js";
+export { MAX_EVENT_MARKETS } from "./events.js";
+export type { EventSpec, EventDefinition, EventMetrics } from "./events.js";
 export type { EngineLike, EnginePositionLike, EngineFillLike, EnginePriceLike, FromEngineOptions, PortfolioJSON } from "./sync.js";

@@ -72,15 +72,21 @@ export type Weights = Record<string, number>;
 
 /** Options of `optimizeKelly`. */
 export interface KellyOptions {
-  /** YES probabilities of held markets (held markets absent here get weight 0). Required. */
+  /**
+   * YES probabilities of held markets (held markets absent here get weight 0). Required. Keys may
+   * also be markets of a defined event that are not held: they only set that outcome's probability.
+   */
   probs: Record<string, number>;
   /** Cap on the sum of fractions; larger totals are scaled down proportionally. Default 1. */
   maxTotal?: number;
   /** Fractional Kelly multiplier (e.g. 0.5 = half Kelly). Default 1. */
   fraction?: number;
   /**
-   * `"independent"` (default): the closed form per market. `"joint"`: maximise expected log growth
-   * over joint outcomes (exact enumeration up to 16 markets, Monte Carlo beyond or when correlated).
+   * `"independent"` (default): the closed form per market; a defined event holding markets of
+   * `probs` is sized as a whole, exactly (Smoczynski–Tomkins for YES-only holdings, the log-growth
+   * optimiser on its states with a NO holding). `"joint"`: maximise expected log growth over joint
+   * outcomes (exact enumeration up to 16 markets — with events, up to 65 536 joint states —, Monte
+   * Carlo beyond or when correlated; events respected).
    */
   method?: "independent" | "joint";
   /** Joint method only: held-side price changes used to correlate outcomes (see `metrics`). */
@@ -483,6 +489,7 @@ export class Portfolio {
   /**
    * Kelly fractions for binary contracts. YES at price P with YES probability q: f = (q − P)/(1 − P);
    * NO at NO price Pn: f = ((1 − q) − Pn)/(1 − Pn). Negative → 0, × fraction, scaled so Σf ≤ maxTotal.
+   * Markets of a defined event are sized together over the event's states (see `method`).
    */
   async optimizeKelly(options: KellyOptions): Promise<Weights> {
     const o = check.options(options, "options");
