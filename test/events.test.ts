@@ -624,3 +624,15 @@ describe("Engine events, maxPositionPerEvent, JSON, fromEngine and follow", () =
     stop();
   });
 });
+
+describe("examples/election-events.ts", () => {
+  it("runs and prints the events' states, finite numbers only", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const root = fileURLToPath(new URL("../", import.meta.url));
+    const out = execFileSync(`${root}node_modules/.bin/tsx`, ["examples/election-events.ts"], { cwd: root, encoding: "utf8", timeout: 120_000 });
+    expect(out).toContain("Event AZ-S1");
+    expect(out).toContain("none of them");
+    expect(out).not.toMatch(/NaN|Infinity/);
+  }, 150_000);
+});
