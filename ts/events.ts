@@ -139,7 +139,7 @@ export interface ResolvedEvent {
   outcomes: (string | null)[];
   /** Probability of each state (sum 1). */
   probs: number[];
-  /** Σ known q − 1 before normalisation (> 0: overround, < 0: underround). */
+  /** Σ known q − 1 before normalisation (> 0: overround, < 0: underround; 0 within 1e-12). */
   overround: number;
 }
 
@@ -166,9 +166,13 @@ export function resolveEvents(defs: readonly EventDefinition[], yesPriceOf: (mar
     let sum = 0;
     for (const v of q) sum += v;
     const allKnown = outcomes.length === d.markets.length;
-    const overround = sum - 1;
+    // A sum within 1e-12 of 1 is 1 (floating-point noise of the caller's own numbers): no scaling.
+    const exact = Math.abs(sum - 1) <= 1e-12;
+    const overround = exact ? 0 : sum - 1;
     let none: number | undefined;
-    if (sum > 1) {
+    if (exact) {
+      none = d.exhaustive && allKnown ? undefined : 0;
+    } else if (sum > 1) {
       for (let k = 0; k < q.length; k++) q[k] = q[k]! / sum;
       none = d.exhaustive && allKnown ? undefined : 0;
     } else if (d.exhaustive && allKnown) {
@@ -187,7 +191,7 @@ export function resolveEvents(defs: readonly EventDefinition[], yesPriceOf: (mar
       outcomes.push(null);
       q.push(none);
     }
-    return { eventId: d.eventId, markets: d.markets, exhaustive: d.exhaustive, outcomes, probs: q, overround: overround === 0 ? 0 : overround };
+    return { eventId: d.eventId, markets: d.markets, exhaustive: d.exhaustive, outcomes, probs: q, overround };
   });
 }
 
@@ -242,6 +246,6 @@ export interface EventMetrics {
   bestCaseGain: number;
   /** Σ probability × pnl. */
   expectedPnl: number;
-  /** Σ of the known YES probabilities − 1 before normalisation (negative: underround). */
+  /** Σ of the known YES probabilities − 1 before normalisation (negative: underround; 0 when within 1e-12). */
   overround: number;
 }
