@@ -636,3 +636,37 @@ describe("examples/election-events.ts", () => {
     expect(out).not.toMatch(/NaN|Infinity/);
   }, 150_000);
 });
+
+describe("properties over random books with events (fast-check)", () => {
+  it("exact results are consistent with the simulation; probabilities sum to 1; all finite", async () => {
+    const fc = (await import("fast-check")).default;
+    const price = fc.double({ min: 0.02, max: 0.98, noNaN: true });
+    const pos = fc.record({ side: fc.constantFrom("yes" as const, "no" as const), size: fc.integer({ min: 0, max: 50 }), entry: price, price });
+    await fc.assert(
+      fc.asyncProperty(fc.array(pos, { minLength: 2, maxLength: 7 }), fc.integer({ min: 2, max: 5 }), fc.boolean(), fc.integer({ min: 0, max: 1000 }), async (book, k, exhaustive, seed) => {
+        const p = new Portfolio({ runtime: "inline" });
+        book.forEach((x, i) => p.addPosition({ marketId: `m${i}`, side: x.side, size: x.size, entryPrice: x.entry, currentPrice: x.price }));
+        const members = Array.from({ length: Math.min(k, book.length) }, (_, i) => `m${i}`);
+        if (members.length < 2) return;
+        p.defineEvent("ev", { markets: members, exhaustive });
+        const n = 20_000;
+        const m = await p.metrics({ nSimulations: n, seed });
+        const e = m.events.ev!;
+        expect(e.states.reduce((s, x) => s + x.probability, 0)).toBeCloseTo(1, 12);
+        for (const v of [e.worstCaseLoss, e.bestCaseGain, e.expectedPnl, e.overround, m.worstCaseLoss, m.var95, m.cvar95]) expect(Number.isFinite(v)).toBe(true);
+        expect(m.maxLoss).toBeLessThanOrEqual(m.worstCaseLoss + 1e-9);
+        expect(-e.worstCaseLoss).toBeLessThanOrEqual(e.expectedPnl + 1e-9);
+        expect(e.expectedPnl).toBeLessThanOrEqual(e.bestCaseGain + 1e-9);
+        // exact mean = event's expected P&L + Σ independent positions' expected P&L
+        let mean = e.expectedPnl;
+        let bound = 0;
+        book.forEach((x, i) => {
+          bound += x.size;
+          if (i >= members.length) mean += x.size * (x.price - x.entry);
+        });
+        expect(Math.abs(m.expectedPnl - mean)).toBeLessThanOrEqual((5 * bound) / Math.sqrt(n) + 1e-9);
+      }),
+      { numRuns: 40, seed: 20261129 },
+    );
+  });
+});

@@ -58,6 +58,9 @@ export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExpos
  *   held side (NO: 1 − YES), after the fill (the fill adds size × fill price) ≤ limit.
  * - `maxDailyLoss` — money: −(realised P&L booked by fills since 00:00 UTC of the engine clock's
  *   day, including this fill) ≤ limit. Unrealised P&L is not counted (an order cannot change it).
+ * - `maxPositionPerEvent` — shares: Σ size held over the markets of the order's event (see
+ *   `Engine.defineEvent`; both sides count), after the fill ≤ limit. Markets in no event are not
+ *   constrained by it.
  *
  * @example
  * ```ts
