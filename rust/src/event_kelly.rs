@@ -289,6 +289,23 @@ mod tests {
     }
 
     #[test]
+    fn monte_carlo_joint_matches_exact_enumeration() {
+        // Two events (one with a NO holding) and an independent market; an identity correlation
+        // forces the Monte Carlo path (same distribution as the exact enumeration).
+        let m = model(&[1, 1, 0, 1, 1], &[0, 0, 1, 1, -1], &[0, 1, 0, 1, 0], &[0.5, 0.3, 0.2, 0.4, 0.35, 0.25], &[3, 3]);
+        let prices = [0.4, 0.32, 0.55, 0.3, 0.4];
+        let probs = [0.0, 0.0, 0.0, 0.0, 0.5];
+        let exact = kelly_events_joint(&m, &prices, &probs, 10.0, 1.0, None, 0, 0).unwrap();
+        let eye = ndarray::Array2::<f64>::eye(5);
+        let f = crate::correlation::copula_factor(eye.view());
+        let mc = kelly_events_joint(&m, &prices, &probs, 10.0, 1.0, Some(&f), 1_000_000, 3).unwrap();
+        for i in 0..5 {
+            assert!((mc[i] - exact[i]).abs() < 0.02, "{mc:?} vs {exact:?}");
+        }
+        assert!(exact.iter().any(|&v| v > 0.01), "{exact:?}");
+    }
+
+    #[test]
     fn no_holdings_beat_every_nearby_point() {
         // YES on 0, NO on 1 of a 3-state event (last = none), prices summing above 1.
         let m = model(&[1, 0], &[0, 0], &[0, 1], &[0.5, 0.3, 0.2], &[3]);
