@@ -318,6 +318,18 @@ describe("the copula carries dependence through the event's representative", () 
     expect(freq(m, 5) + freq(m, 2)).toBe(1); // (a, x) or (b, not x)
     expect(Math.abs(freq(m, 5) - 0.6)).toBeLessThan(4 * Math.sqrt(0.24 / 50_000));
   });
+  it("two events whose representatives have ρ = 1 resolve together", async () => {
+    const p = new Portfolio({ runtime: "inline" });
+    for (const [id, size, price] of [["a", 1, 0.6], ["b", 2, 0.4], ["c", 4, 0.6], ["d", 8, 0.4]] as const) {
+      p.addPosition({ marketId: id, side: "yes", size, entryPrice: 0, currentPrice: price });
+    }
+    p.defineEvent("e1", { markets: ["a", "b"], exhaustive: true });
+    p.defineEvent("e2", { markets: ["c", "d"], exhaustive: true });
+    const corr = [[1, 0, 1, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 1]];
+    const m = await p.metrics({ nSimulations: 50_000, seed: 4, correlation: corr });
+    expect(freq(m, 5) + freq(m, 10)).toBe(1); // (a, c) or (b, d): never a with d or b with c
+    expect(Math.abs(freq(m, 5) - 0.6)).toBeLessThan(4 * Math.sqrt(0.24 / 50_000));
+  });
   it("NO-held representative: its held side's correlation is mapped to the event's latent", async () => {
     const p = new Portfolio({ runtime: "inline" });
     p.addPosition({ marketId: "a", side: "no", size: 1, entryPrice: 0, currentPrice: 0.4 }); // q_a = 0.6
