@@ -17,7 +17,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 start=$(date +%s)
 
 SECS=${FUZZ_SECONDS:-5}
-ALL=(ledoit_wolf kelly_independent kelly_joint risk_parity min_variance prediction_greeks history_correlation simulation summarize_pnl)
+ALL=(ledoit_wolf kelly_independent kelly_joint risk_parity min_variance prediction_greeks history_correlation simulation summarize_pnl events)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 

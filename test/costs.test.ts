@@ -260,6 +260,34 @@ describe("settlement", () => {
     await badInput(e, () => e.pushPrice("w", 0.5, T0 + 2 * HOUR), "INVALID_STATE");
   });
 
+  it("settling an event's outcome YES settles the event's other markets NO (cascade), each with its settle event", async () => {
+    const e = new Engine({ capital: 1000 });
+    e.defineEvent("senate", { markets: ["dem", "rep", "ind"], exhaustive: true });
+    e.pushPrice("dem", 0.45, T0);
+    e.pushPrice("rep", 0.5, T0);
+    // "ind" has no price yet: it is settled NO all the same
+    await e.submitOrder(order("dem", "yes", "buy", 100)); // 45
+    await e.submitOrder(order("rep", "no", "buy", 100)); // NO at 0.5: 50
+    const seen: string[] = [];
+    e.on("settle", (x) => seen.push(`${x.marketId}:${x.outcome}`));
+    const out = await e.settle("dem", "yes", T0 + HOUR);
+    expect(out.map((x) => [x.marketId, x.outcome, x.payout])).toEqual([["dem", "yes", 100], ["rep", "no", 100], ["ind", "no", 0]]);
+    expect(seen).toEqual(["dem:yes", "rep:no", "ind:no"]);
+    expect(e.realizedPnl()).toBeCloseTo(55 + 50, 12);
+    expect(e.cash()).toBeCloseTo(1000 - 95 + 200, 12);
+    for (const m of ["dem", "rep", "ind"]) expect(e.isSettled(m)).toBe(true);
+    expect(e.price("rep")).toBe(0);
+    // settling an outcome NO settles only that market
+    const f = new Engine();
+    f.defineEvent("ev", { markets: ["a", "b"] });
+    f.pushPrice("a", 0.3, T0);
+    f.pushPrice("b", 0.6, T0);
+    expect((await f.settle("a", "no")).map((x) => x.marketId)).toEqual(["a"]);
+    expect(f.isSettled("b")).toBe(false);
+    // saved and restored
+    expect(JSON.stringify(Engine.fromJSON(JSON.stringify(e)))).toBe(JSON.stringify(e));
+  });
+
   it("bad settlements are HzErrors and change nothing (twice, unknown outcome, unknown market, before the last tick)", async () => {
     const e = new Engine();
     e.pushPrice("m", 0.5, T0);

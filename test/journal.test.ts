@@ -38,6 +38,7 @@ async function small(name: string): Promise<{ path: string; states: string[] }> 
   await step(() => e.setFees("b", FeeModel.bps(20)));
   await step(() => e.submitOrder({ marketId: "b", side: "no", action: "buy", size: 50 }));
   await step(() => e.submitOrder({ marketId: "b", side: "no", action: "sell", size: 500 })); // rejected: still journaled
+  await step(() => e.defineEvent("race", { markets: ["a", "c"], exhaustive: false }));
   await step(() => e.activateKillSwitch("test"));
   await step(() => e.settle("a", "yes", T0 + 1000));
   await e.close();

@@ -261,7 +261,7 @@ export class WorkerPool implements EngineBackend {
     throwIfAborted(signal);
     const id = nextSimulationId++;
     const total = job.nSimulations;
-    const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation };
+    const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation, events: job.events };
     const used = new Set<PoolWorker>();
     const first = this.#pick()!;
     used.add(first);

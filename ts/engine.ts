@@ -9,10 +9,11 @@ import { checkQuote, fillPrice, heldMark, MARK_MODES, mid, yesMark, type MarkMod
 import type { Journal } from "./journal.js";
 import { checkRateLimit, DedupWindow, orderKey, TokenBucket, utcDay, type KillSwitchState } from "./risk-controls.js";
 import * as check from "./validate.js";
+import { EventBook, type EventDefinition, type EventSpec } from "./events.js";
 
 /** `format` of {@link EngineJSON}. */
 export const ENGINE_JSON_FORMAT = "hz-portfolio/engine";
-/** `version` of {@link EngineJSON} written by this release (it also reads version 1). */
+/** `version` of {@link EngineJSON} written by this release (it also reads version 1, which had no events). */
 export const ENGINE_JSON_VERSION = 2;
 /** Default bound of the per-market price history kept by an {@link Engine} (`maxHistory`). */
 export const DEFAULT_ENGINE_HISTORY = 10_000;
@@ -59,10 +60,12 @@ export interface RiskConfigOptions {
   rateLimitSustained?: number;
   /** Token bucket: most orders in a burst (capacity, ≥ 1; default max(1, rateLimitSustained)). */
   rateLimitBurst?: number;
+  /** Most shares held over all markets of one event (see `Engine.defineEvent`), summed over both sides, after the fill. */
+  maxPositionPerEvent?: number;
 }
 
 /** The limits a {@link RiskConfig} can report in a rejection. */
-export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExposure" | "maxDailyLoss";
+export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExposure" | "maxDailyLoss" | "maxPositionPerEvent";
 
 /**
  * Pre-trade risk limits. Every order is checked against them before it fills; an order that would
@@ -78,6 +81,9 @@ export type RiskLimit = "maxPositionPerMarket" | "maxOrderSize" | "maxTotalExpos
  *   held side (NO: 1 − YES), after the fill (the fill adds size × fill price) ≤ limit.
  * - `maxDailyLoss` — money: −(realised P&L booked by fills since 00:00 UTC of the engine clock's
  *   day, including this fill) ≤ limit. Unrealised P&L is not counted (an order cannot change it).
+ * - `maxPositionPerEvent` — shares: Σ size held over the markets of the order's event (see
+ *   `Engine.defineEvent`; both sides count), after the fill ≤ limit. Markets in no event are not
+ *   constrained by it.
  *
  * @example
  * ```ts
@@ -111,6 +117,8 @@ export class RiskConfig {
   get maxPortfolioNotional(): number | undefined {
     return this.maxTotalExposure;
   }
+  /** Most shares held over the markets of one event after a fill (undefined: unlimited). */
+  readonly maxPositionPerEvent: number | undefined;
 
   /** Validates the limits (finite numbers ≥ 0; `maxPositionPerMarket` required) — else throws {@link HzError}. */
   constructor(options: RiskConfigOptions) {
@@ -137,6 +145,7 @@ export class RiskConfig {
     const rate = checkRateLimit(o.rateLimitSustained, o.rateLimitBurst);
     this.rateLimitSustained = rate?.sustained;
     this.rateLimitBurst = rate?.burst;
+    this.maxPositionPerEvent = o.maxPositionPerEvent === undefined ? undefined : check.nonNegative(o.maxPositionPerEvent, "maxPositionPerEvent");
     Object.freeze(this);
   }
 
@@ -157,6 +166,7 @@ export class RiskConfig {
     if (this.dedupWindowMs !== undefined) out.dedupWindowMs = this.dedupWindowMs;
     if (this.rateLimitSustained !== undefined) out.rateLimitSustained = this.rateLimitSustained;
     if (this.rateLimitBurst !== undefined) out.rateLimitBurst = this.rateLimitBurst;
+    if (this.maxPositionPerEvent !== undefined) out.maxPositionPerEvent = this.maxPositionPerEvent;
     return out;
   }
 }
@@ -499,7 +509,7 @@ export type EngineEvent = {
 export interface EngineJSON {
   /** Always {@link ENGINE_JSON_FORMAT} (`"hz-portfolio/engine"`). */
   format: typeof ENGINE_JSON_FORMAT;
-  /** {@link ENGINE_JSON_VERSION} (2) when written by this release; version 1 files are read too. */
+  /** {@link ENGINE_JSON_VERSION} (2) when written by this release; version 1 files (no events, quotes or fees) are read too. */
   version: typeof ENGINE_JSON_VERSION | 1;
   /** Starting cash, or null when cash is not limited. */
   capital: number | null;
@@ -560,6 +570,8 @@ export interface EngineJSON {
     /** Version 2: fees paid by fills of this position. */
     feesPaid?: number
   }[];
+  /** Event definitions in order (`{ eventId, markets, exhaustive }`); absent in version 1. */
+  events?: EventDefinition[];
 }
 
 interface Market {
@@ -587,7 +599,9 @@ type JournalOp =
   | { k: "o"; o: OrderInput }
   | { k: "s"; m: string; x: Side; t: number }
   | { k: "f"; m: string; f: FeeModelJSON }
-  | { k: "K"; on: boolean; why: string | null };
+  | { k: "K"; on: boolean; why: string | null }
+  | { k: "e"; id: string; m: string[]; x: boolean }
+  | { k: "E"; id: string };
 
 /**
  * Price per share of `side` when the YES price is `yesPrice`: YES as is, NO = 1 − YES rounded to
@@ -740,6 +754,7 @@ export class Engine {
   #clock: number | undefined;
   readonly #markets = new Map<string, Market>();
   readonly #positions = new Map<string, Pos>();
+  readonly #events = new EventBook();
   readonly #listeners: { [K in keyof EngineEventMap]: Set<Listener<K>> } = { fill: new Set(), price: new Set(), reject: new Set(), settle: new Set() };
 
   /** Validates the options (throws {@link HzError}). */
@@ -855,6 +870,12 @@ export class Engine {
         return;
       case "K":
         this.#killSwitch = op.on ? { active: true, reason: String(op.why) } : { active: false, reason: null };
+        return;
+      case "e":
+        this.#events.define(op.id, { markets: op.m, exhaustive: op.x });
+        return;
+      case "E":
+        this.#events.remove(op.id);
         return;
       default:
         fail("JOURNAL_CORRUPT", `unknown journal operation ${JSON.stringify(op)}`, { field: "journal" });
@@ -1045,6 +1066,45 @@ export class Engine {
       equity,
       cash: this.#cash,
     };
+  }
+
+  // ---------------------------------------------------------------- event definitions
+
+  /**
+   * Declares that `spec.markets` are mutually exclusive outcomes of one event (at most one resolves
+   * YES; exactly one with `exhaustive: true`). Markets may be listed before they have a price; a
+   * market belongs to at most one event; redefining an id replaces it. Used by
+   * `RiskConfig.maxPositionPerEvent` and by `settle` (an outcome settled YES settles the event's
+   * other markets NO), saved by `toJSON`, and carried to portfolios by `Portfolio.fromEngine` /
+   * `follow`. Throws {@link HzError} INVALID_ARGUMENT (naming the event and the market) without
+   * changing anything.
+   */
+  defineEvent(eventId: string, spec: EventSpec): void {
+    this.#writable();
+    this.#events.define(eventId, spec);
+    const d = this.#events.list().find((x) => x.eventId === eventId)!;
+    this.#log({ k: "e", id: d.eventId, m: [...d.markets], x: d.exhaustive });
+  }
+
+  /** The defined events, in order of definition (copies). (`events()` is the async iterator of fills and ticks.) */
+  eventDefinitions(): EventDefinition[] {
+    return this.#events.list();
+  }
+
+  /** Removes an event definition (HzError INVALID_ARGUMENT when it is not defined). */
+  removeEvent(eventId: string): void {
+    this.#writable();
+    this.#events.remove(eventId);
+    this.#log({ k: "E", id: eventId });
+  }
+
+  /** Shares held over the markets of `marketId`'s event, both sides (0 when it is in no event). */
+  #eventShares(marketId: string): number {
+    const e = this.#events.eventOf(marketId);
+    if (e === undefined) return 0;
+    let s = 0;
+    for (const m of this.#events.marketsOf(e)!) s += this.#positions.get(m)?.size ?? 0;
+    return s;
   }
 
   // ---------------------------------------------------------------- feeds
@@ -1278,9 +1338,10 @@ export class Engine {
     return res;
   }
 
-  /** The other markets of the event `marketId` belongs to (none until events are defined). */
-  #eventSiblings(_marketId: string): string[] {
-    return [];
+  /** The other markets of the event `marketId` belongs to (none when it is in no event). */
+  #eventSiblings(marketId: string): string[] {
+    const e = this.#events.eventOf(marketId);
+    return e === undefined ? [] : this.#events.marketsOf(e)!.filter((m) => m !== marketId);
   }
 
   // ---------------------------------------------------------------- events
@@ -1364,6 +1425,7 @@ export class Engine {
         return { marketId: m.id, ticks };
       }),
       positions: [...this.#positions.values()].map((p) => ({ ...p })),
+      events: this.#events.list().map((d) => ({ eventId: d.eventId, markets: [...d.markets], exhaustive: d.exhaustive })),
       mark: this.mark,
       fees: this.#fees.toJSON(),
       marketFees: [...this.#marketFees].map(([marketId, f]) => ({ marketId, fees: f.toJSON() })),
@@ -1439,7 +1501,11 @@ export class Engine {
         feesPaid: v2 ? check.nonNegative(pp.feesPaid, "feesPaid", id) : 0,
       });
     }
-    if (v2) e.#restoreV2(j, custom);
+    if (v2) {
+      if (!Array.isArray(j.events)) fail("INVALID_ARGUMENT", "engine JSON: events must be an array", { field: "events" });
+      e.#events.replaceAll(j.events as EventDefinition[]);
+      e.#restoreV2(j, custom);
+    }
     else e.#dayStart = e.#clock === undefined ? undefined : { day: utcDay(e.#clock), equity: e.equity() };
     return e;
   }
@@ -1679,6 +1745,12 @@ export class Engine {
       if (r && over(held + s, r.maxPositionPerMarket)) {
         add("maxPositionPerMarket", r.maxPositionPerMarket, held + s, `market "${id}": position would be ${held + s} shares, maxPositionPerMarket ${r.maxPositionPerMarket}`);
       }
+      if (r?.maxPositionPerEvent !== undefined && this.#events.eventOf(id) !== undefined) {
+        const after = this.#eventShares(id) + s;
+        if (over(after, r.maxPositionPerEvent)) {
+          add("maxPositionPerEvent", r.maxPositionPerEvent, after, `event "${this.#events.eventOf(id)}": shares held over its markets would be ${after}, maxPositionPerEvent ${r.maxPositionPerEvent}`);
+        }
+      }
       // Exact (no tolerance): a saved engine must restore, and check.size rejects sizes above the cap.
       if (held + s > check.MAX_POSITION_SIZE) {
         add("positionCap", check.MAX_POSITION_SIZE, held + s, `market "${id}": position would be ${held + s} shares, above MAX_POSITION_SIZE ${check.MAX_POSITION_SIZE}`);
@@ -1713,6 +1785,7 @@ export class Engine {
     const held = pos && pos.side === o.side ? pos.size : 0;
     if (o.action === "buy") {
       if (r) m = Math.min(m, r.maxPositionPerMarket - held);
+      if (r?.maxPositionPerEvent !== undefined && this.#events.eventOf(o.marketId) !== undefined) m = Math.min(m, r.maxPositionPerEvent - this.#eventShares(o.marketId));
       m = Math.min(m, check.MAX_POSITION_SIZE - held);
       if (price > 0) {
         if (r?.maxTotalExposure !== undefined) m = Math.min(m, (r.maxTotalExposure - this.positionsValue()) / price);

@@ -51,6 +51,8 @@ export interface HzErrorDetails {
   marketId?: string;
   /** The field or argument at fault, e.g. `"currentPrice"` or `"probs"`. */
   field?: string;
+  /** The event (group of mutually exclusive markets) the error is about, when there is one. */
+  eventId?: string;
 }
 
 /**
@@ -64,6 +66,8 @@ export class HzError extends Error {
   declare readonly marketId?: string;
   /** The field or argument at fault, if any. */
   declare readonly field?: string;
+  /** The event the error is about, if any. */
+  declare readonly eventId?: string;
 
   constructor(code: HzErrorCode, message: string, details: HzErrorDetails = {}) {
     super(message);
@@ -71,6 +75,7 @@ export class HzError extends Error {
     this.code = code;
     if (details.marketId !== undefined) (this as { marketId?: string }).marketId = details.marketId;
     if (details.field !== undefined) (this as { field?: string }).field = details.field;
+    if (details.eventId !== undefined) (this as { eventId?: string }).eventId = details.eventId;
   }
 
   /** Rebuilds an `HzError` from an error thrown by the wasm engine (plain `Error` + `code`). */

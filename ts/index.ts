@@ -79,3 +79,5 @@ export type {
   KalshiEvent,
   KalshiImportOptions,
 } from "./importers.js";
+export { MAX_EVENT_MARKETS } from "./events.js";
+export type { EventSpec, EventDefinition, EventMetrics } from "./events.js";

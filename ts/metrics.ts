@@ -5,6 +5,7 @@ import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { checkSignal, parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
 import * as check from "./validate.js";
 import type { Position, Side } from "./portfolio.js";
+import { encodeEvents, resolveEvents, type EventDefinition, type EventEncoding, type EventMetrics } from "./events.js";
 
 /** Largest `nSimulations` accepted by `metrics()`. */
 export const MAX_SIMULATIONS = 10_000_000;
@@ -66,7 +67,10 @@ export interface MetricsOptions extends LongOperationOptions {
   greeksModel?: GreeksModel;
   /** Held-side price changes that correlate outcomes (else the recorded prices, if long enough). */
   returnsHistory?: ReturnsHistory;
-  /** YES probabilities by market (default: the current prices). */
+  /**
+   * YES probabilities by market (default: the current prices). Keys may also be markets of a
+   * defined event that are not held (they set that outcome's state probability).
+   */
   probs?: Record<string, number>;
   /** N×N correlation between positions' held sides (positions() order); wins over any history. */
   correlation?: ReadonlyArray<ArrayLike<number>>;
@@ -109,6 +113,13 @@ export interface PortfolioMetrics extends PnlStats {
   vol: number;
   /** Greeks model used. */
   greeksModel: GreeksModel;
+  /** Exact results per defined event, keyed by event id (a null-prototype object). */
+  events: Record<string, EventMetrics>;
+  /**
+   * Exact worst-case loss of the whole portfolio over every possible joint outcome (positive =
+   * loss): each event in its worst state, every other position losing. Not simulated.
+   */
+  worstCaseLoss: number;
 }
 
 /** What `metrics()` needs from a portfolio. @internal */
@@ -120,6 +131,8 @@ export interface MetricsInput {
   concentration: number;
   /** History restricted to the given markets (argument or recorded), or undefined. */
   history: (ids: readonly string[]) => HistoryMatrix | undefined;
+  /** The portfolio's events (none when omitted). */
+  events?: readonly EventDefinition[];
 }
 
 /** A uniformly random integer seed in [0, 2^53). */
@@ -149,14 +162,29 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   const positions = input.positions;
   const index = new Map(positions.map((p, i) => [p.marketId, i]));
   const winProbs = positions.map((p) => p.currentPrice);
+  const eventDefs = input.events ?? [];
+  const eventMarkets = new Set(eventDefs.flatMap((d) => d.markets));
+  const yesProbs = new Map<string, number>();
   if (o.probs !== undefined) {
     const probs = check.plainObject(o.probs, "probs");
     for (const [id, q] of Object.entries(probs)) {
       const i = index.get(id);
-      if (i === undefined) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held`, { marketId: id, field: "probs" });
+      if (i === undefined && !eventMarkets.has(id)) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held (nor listed in an event)`, { marketId: id, field: "probs" });
       const yes = check.probability(q, "probs", id);
-      winProbs[i] = positions[i]!.side === "yes" ? yes : 1 - yes;
+      yesProbs.set(id, yes);
+      if (i !== undefined) winProbs[i] = positions[i]!.side === "yes" ? yes : 1 - yes;
     }
+  }
+  // Events: state probabilities, then each held member wins with its state's probability.
+  const events = resolveEvents(eventDefs, (id) => {
+    const i = index.get(id);
+    return i === undefined ? undefined : positions[i]!.side === "yes" ? positions[i]!.currentPrice : 1 - positions[i]!.currentPrice;
+  }, yesProbs);
+  for (const e of events) {
+    e.outcomes.forEach((m, k) => {
+      const i = m === null ? undefined : index.get(m);
+      if (i !== undefined) winProbs[i] = positions[i]!.side === "yes" ? e.probs[k]! : Math.max(0, 1 - e.probs[k]!);
+    });
   }
   const active = positions.flatMap((p, i) => (p.size > 0 ? [i] : []));
   const activeIds = active.map((i) => positions[i]!.marketId);
@@ -211,7 +239,32 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     correlation ??= out.slice(1 + n * n);
   }
 
+  // Exact per-event results and worst case, over every position (size 0 contributes 0).
+  const exact = await engine.call(
+    "eventOutcomes",
+    new Float64Array(positions.map((p) => p.size)),
+    new Float64Array(positions.map((p) => p.entryPrice)),
+    ...eventArgs(encodeEvents(events, positions.map((p) => p.marketId), positions.map((p) => p.side === "yes"))),
+  );
+  const eventMetrics: Record<string, EventMetrics> = Object.create(null);
+  let at = 1;
+  for (const e of events) {
+    const [worst, best, expected] = [exact[at]!, exact[at + 1]!, exact[at + 2]!];
+    at += 3;
+    eventMetrics[e.eventId] = {
+      markets: [...e.markets],
+      states: e.outcomes.map((outcome, k) => ({ outcome, probability: e.probs[k]!, pnl: exact[at + k]! })),
+      worstCaseLoss: -worst + 0,
+      bestCaseGain: best + 0,
+      expectedPnl: expected,
+      overround: e.overround,
+    };
+    at += e.probs.length;
+  }
+
   const base = {
+    events: eventMetrics,
+    worstCaseLoss: -exact[0]! + 0,
     numPositions: positions.length,
     totalValue: input.totalValue,
     totalPnl: input.totalPnl,
@@ -240,6 +293,9 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     correlation: correlation ?? new Float64Array(0),
     seed,
     nSimulations,
+    ...(events.length > 0
+      ? { events: encodeEvents(events, activeIds, active.map((i) => positions[i]!.side === "yes")) }
+      : {}),
   };
   const sim = await engine.simulate(job, { signal: o.signal, onProgress: o.onProgress });
   const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS, o.signal));
@@ -287,4 +343,9 @@ export async function predictionGreeks(input: GreeksInput): Promise<PredictionGr
   const runtime = check.oneOf(input.runtime ?? "worker", ["worker", "inline"] as const, "runtime");
   const g = await backendFor(runtime, undefined).call("predictionGreeks", price, size, sideRaw === "yes", tHours, vol, GREEKS_MODELS.indexOf(model));
   return { delta: g[0]!, gamma: g[1]!, theta: g[2]!, vega: g[3]! };
+}
+
+/** The event encoding as the engine functions' trailing arguments. @internal */
+export function eventArgs(e: EventEncoding): [Uint8Array, Int32Array, Uint32Array, Float64Array, Uint32Array] {
+  return [e.isYes, e.eventOf, e.stateOf, e.eventProbs, e.eventSizes];
 }

@@ -1,7 +1,8 @@
 // The Portfolio facade: synchronous bookkeeping in TypeScript, maths in the wasm engine.
 import { fail, HzError } from "./errors.js";
 import { checkCovarianceMarkets, historyFor, historyMatrix, toRows, type HistoryMatrix, type ReturnsHistory } from "./history.js";
-import { computeMetrics, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
+import { computeMetrics, eventArgs, type MetricsOptions, type PortfolioMetrics } from "./metrics.js";
+import { EventBook, encodeEvents, resolveEvents, type EventDefinition, type EventSpec } from "./events.js";
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { checkSignal, throwIfAborted } from "./simulation.js";
 import { FeeModel, type FeeFunction } from "./fees.js";
@@ -77,15 +78,21 @@ export type Weights = Record<string, number>;
 
 /** Options of `optimizeKelly`. */
 export interface KellyOptions {
-  /** YES probabilities of held markets (held markets absent here get weight 0). Required. */
+  /**
+   * YES probabilities of held markets (held markets absent here get weight 0). Required. Keys may
+   * also be markets of a defined event that are not held: they only set that outcome's probability.
+   */
   probs: Record<string, number>;
   /** Cap on the sum of fractions; larger totals are scaled down proportionally. Default 1. */
   maxTotal?: number;
   /** Fractional Kelly multiplier (e.g. 0.5 = half Kelly). Default 1. */
   fraction?: number;
   /**
-   * `"independent"` (default): the closed form per market. `"joint"`: maximise expected log growth
-   * over joint outcomes (exact enumeration up to 16 markets, Monte Carlo beyond or when correlated).
+   * `"independent"` (default): the closed form per market; a defined event holding markets of
+   * `probs` is sized as a whole, exactly (Smoczynski–Tomkins for YES-only holdings, the log-growth
+   * optimiser on its states with a NO holding). `"joint"`: maximise expected log growth over joint
+   * outcomes (exact enumeration up to 16 markets — with events, up to 65 536 joint states —, Monte
+   * Carlo beyond or when correlated; events respected).
    */
   method?: "independent" | "joint";
   /** Joint method only: held-side price changes used to correlate outcomes (see `metrics`). */
@@ -287,6 +294,7 @@ export class Portfolio {
   #capital: number | undefined;
   readonly #engine: EngineBackend;
   readonly #held = new Map<string, Held>();
+  readonly #events = new EventBook();
 
   constructor(options: PortfolioOptions = {}) {
     const o = check.options(options, "options");
@@ -361,6 +369,33 @@ export class Portfolio {
     const p = check.price(price, "price", h.marketId);
     h.currentPrice = p;
     pushPrice(h.prices, p);
+  }
+
+  /**
+   * Declares that `spec.markets` are mutually exclusive outcomes of one event: at most one resolves
+   * YES (exactly one with `exhaustive: true`). Markets may be listed before they are held; a market
+   * belongs to at most one event. Redefining an event id replaces it. Risk (`metrics()`) and Kelly
+   * then respect the event. Throws {@link HzError} INVALID_ARGUMENT (naming the event and the
+   * market) without changing anything: fewer than 2 markets, a duplicate, a market already in
+   * another event, an unknown field.
+   */
+  defineEvent(eventId: string, spec: EventSpec): void {
+    this.#events.define(eventId, spec);
+  }
+
+  /** The defined events, in order of definition (copies). */
+  eventDefinitions(): EventDefinition[] {
+    return this.#events.list();
+  }
+
+  /** Removes an event (HzError INVALID_ARGUMENT when it is not defined); its markets become independent. */
+  removeEvent(eventId: string): void {
+    this.#events.remove(eventId);
+  }
+
+  /** Replaces every event definition at once (all validated first). @internal */
+  replaceEvents(defs: readonly EventDefinition[]): void {
+    this.#events.replaceAll(defs);
   }
 
   /** Removes a held position. */
@@ -541,6 +576,7 @@ export class Portfolio {
   /**
    * Kelly fractions for binary contracts. YES at price P with YES probability q: f = (q − P)/(1 − P);
    * NO at NO price Pn: f = ((1 − q) − Pn)/(1 − Pn). Negative → 0, × fraction, scaled so Σf ≤ maxTotal.
+   * Markets of a defined event are sized together over the event's states (see `method`).
    */
   async optimizeKelly(options: KellyOptions): Promise<Weights> {
     const o = check.options(options, "options");
@@ -558,14 +594,25 @@ export class Portfolio {
     const ids: string[] = [];
     const heldProbs: number[] = [];
     const heldPrices: number[] = [];
+    const yesProbs = new Map<string, number>();
     for (const [id, q] of Object.entries(probs)) {
       const h = this.#held.get(id);
-      if (!h) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held`, { marketId: id, field: "probs" });
+      const inEvent = this.#events.eventOf(id) !== undefined;
+      if (!h && !inEvent) fail("UNKNOWN_MARKET", `probs: market "${id}" is not held (nor listed in an event)`, { marketId: id, field: "probs" });
       const yes = check.probability(q, "probs", id);
+      yesProbs.set(id, yes);
+      if (!h) continue; // an event outcome that is not held: it only sets its state's probability
       ids.push(id);
       heldProbs.push(h.side === "yes" ? yes : 1 - yes);
       heldPrices.push(fees ? fees.effectivePrice(h.currentPrice, id, h.side) : h.currentPrice);
     }
+    // Events that hold a market of `probs` size their markets together (see kellyEvents).
+    const events = this.#events.size === 0 || !ids.some((id) => this.#events.eventOf(id) !== undefined)
+      ? []
+      : resolveEvents(this.#events.list(), (id) => {
+        const h = this.#held.get(id);
+        return h === undefined ? undefined : h.side === "yes" ? h.currentPrice : 1 - h.currentPrice;
+      }, yesProbs);
     if (method === "joint") checkCovarianceMarkets(ids.length, "probs");
     const history = method === "joint" ? this.#history(o.returnsHistory, ids) : undefined;
     checkSignal(o.signal);
@@ -574,7 +621,13 @@ export class Portfolio {
     for (const id of this.#held.keys()) out.set(id, 0);
     if (ids.length === 0) return check.record(out);
     let f: Float64Array;
-    if (method === "independent") {
+    if (events.length > 0) {
+      const n = ids.length;
+      const enc = eventArgs(encodeEvents(events, ids, ids.map((id) => this.#held.get(id)!.side === "yes")));
+      const corr = history ? (await this.#engine.call("historyCorrelation", history.data, history.rows, history.cols)).slice(1 + n * n) : new Float64Array(0);
+      f = await this.#engine.call("kellyEvents", new Float64Array(heldPrices), new Float64Array(heldProbs), ...enc, maxTotal, fraction, method === "joint", corr, nSim, seed);
+      throwIfAborted(o.signal);
+    } else if (method === "independent") {
       f = await this.#engine.call("kellyIndependent", new Float64Array(heldProbs), new Float64Array(heldPrices), maxTotal, fraction);
     } else {
       const n = ids.length;
@@ -638,6 +691,7 @@ export class Portfolio {
         totalPnlPct: this.pnlPct(),
         concentration: this.concentration(),
         history: (ids) => this.#history(o.returnsHistory, ids),
+        events: this.#events.list(),
       },
       this.seed !== undefined && o.seed === undefined ? { ...o, seed: this.seed } : options,
       this.#engine,

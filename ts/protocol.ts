@@ -14,6 +14,8 @@ export const ENGINE_FUNCTIONS = [
   "historyCorrelation",
   "predictionGreeks",
   "predictionGreeksBatch",
+  "eventOutcomes",
+  "kellyEvents",
 ] as const;
 
 /** Names of {@link ENGINE_FUNCTIONS}. */

@@ -3,7 +3,8 @@
 // statistic — is the same whoever computes which block. This module runs them on the current
 // thread in chunks (so V8 tiers the wasm up, progress is reported and aborts are honoured).
 import { fail } from "./errors.js";
-import { callEngine, wasm } from "./wasm.js";
+import { callEngine, wasm, type WasmEngine } from "./wasm.js";
+import type { EventEncoding } from "./events.js";
 
 /** Inputs of one Monte Carlo run (positions with size 0 already removed). */
 export interface SimulationJob {
@@ -15,6 +16,8 @@ export interface SimulationJob {
   correlation: Float64Array;
   seed: number;
   nSimulations: number;
+  /** Events among the markets (absent: every market independent). */
+  events?: EventEncoding;
 }
 
 /** Cancellation and progress for long operations. */
@@ -87,7 +90,7 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
   const e = await wasm();
   // Building the simulation (the copula factor, and the eigen repair of an indefinite correlation)
   // is one synchronous wasm call on this thread: an abort meanwhile takes effect when it returns.
-  const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
+  const sim = callEngine(e, (x) => newSimulation(x, job));
   try {
     const pnl = new Float64Array(job.nSimulations);
     const blockSize = e.blockSize();
@@ -162,4 +165,11 @@ export function parseStats(s: Float64Array): PnlStats {
     maxGain: s[7]!,
     pnlHistogram: nb < 0 ? { edges: [], counts: [] } : { edges: Array.from(s.subarray(8, 9 + nb)), counts: Array.from(s.subarray(9 + nb)) },
   };
+}
+
+/** A prepared wasm Simulation of `job` (with its events, when it has some). @internal */
+export function newSimulation(x: WasmEngine, job: Omit<SimulationJob, "seed" | "nSimulations">): InstanceType<WasmEngine["Simulation"]> {
+  const ev = job.events;
+  if (!ev) return new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation);
+  return x.Simulation.withEvents(job.sizes, job.entryPrices, job.winProbs, job.correlation, ev.isYes, ev.eventOf, ev.stateOf, ev.eventProbs, ev.eventSizes);
 }

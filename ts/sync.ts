@@ -4,11 +4,12 @@ import { fail, HzError } from "./errors.js";
 import { heldSidePrice, parseVersioned } from "./engine.js";
 import type { Portfolio, PortfolioOptions, Side } from "./portfolio.js";
 import * as check from "./validate.js";
+import type { EventDefinition } from "./events.js";
 
 /** `format` of {@link PortfolioJSON}. */
 export const PORTFOLIO_JSON_FORMAT = "hz-portfolio/portfolio";
-/** `version` of {@link PortfolioJSON} written by this release (the only one it reads). */
-export const PORTFOLIO_JSON_VERSION = 1;
+/** `version` of {@link PortfolioJSON} written by this release (it also reads version 1, which had no events). */
+export const PORTFOLIO_JSON_VERSION = 2;
 /** Same as `MAX_PRICE_HISTORY` of portfolio.ts (kept here to avoid a load-time import cycle). */
 const PORTFOLIO_MAX_HISTORY = 10_000;
 
@@ -57,6 +58,11 @@ export interface EngineLike {
   positions(): Iterable<EnginePositionLike>;
   /** The current YES price of a market, in [0, 1]. */
   price(marketId: string): number;
+  /**
+   * Optional: the engine's events (groups of mutually exclusive markets). `fromEngine` copies them
+   * and `follow` adopts them whenever they change (checked at each fill and tick).
+   */
+  eventDefinitions?(): readonly EventDefinition[];
   /** The market's recorded YES prices, oldest first, ending with the current one. */
   priceHistory(marketId: string): readonly number[];
   /** Calls `listener` after each fill (once the engine's state changed); returns an unsubscribe function. */
@@ -124,8 +130,8 @@ export interface FromEngineOptions extends PortfolioOptions {
 export interface PortfolioJSON {
   /** Always {@link PORTFOLIO_JSON_FORMAT} (`"hz-portfolio/portfolio"`). */
   format: typeof PORTFOLIO_JSON_FORMAT;
-  /** Always {@link PORTFOLIO_JSON_VERSION}. */
-  version: typeof PORTFOLIO_JSON_VERSION;
+  /** {@link PORTFOLIO_JSON_VERSION} (version 1, without `events`, is still read). */
+  version: typeof PORTFOLIO_JSON_VERSION | 1;
   /** The Portfolio's name (label shown by `summary()`). */
   name: string;
   /** `configuredCapital`, or null. */
@@ -147,6 +153,8 @@ export interface PortfolioJSON {
     /** Recorded held-side prices, oldest first, ending with `currentPrice` (at most 10 000). */
     prices: number[]
   }[];
+  /** Event definitions in order (`{ eventId, markets, exhaustive }`); absent in version 1. */
+  events?: EventDefinition[];
 }
 
 /** A Portfolio constructor (passed in by portfolio.ts, so this module has no runtime import of it). @internal */
@@ -214,6 +222,7 @@ export function portfolioFromEngine(Class: PortfolioClass, engine: EngineLike, o
   const { maxHistory, ...portfolioOptions } = check.options(options, "options");
   const limit = check.integerInRange(maxHistory ?? PORTFOLIO_MAX_HISTORY, "maxHistory", 1, PORTFOLIO_MAX_HISTORY, "LIMIT_EXCEEDED");
   const p = new Class(portfolioOptions);
+  syncEvents(p, engine);
   const seen = new Set<string>();
   const all: unknown = engine.positions();
   if (typeof all !== "object" || all === null || typeof (all as Iterable<unknown>)[Symbol.iterator] !== "function") {
@@ -268,15 +277,29 @@ export function followEngine(p: Portfolio, engine: EngineLike, options: FollowOp
   };
   // O(1) per event: look up only the ticked market (positions() would copy every position).
   const heldSide = (id: string): Side | undefined => p.position(id)?.side;
+  // The engine's events are adopted when they change (an engine without events leaves the
+  // portfolio's own definitions alone).
+  let lastEvents = "[]";
+  const sync = () => {
+    if (typeof engine.eventDefinitions !== "function") return;
+    const defs = engine.eventDefinitions();
+    const text = JSON.stringify(defs);
+    if (text === lastEvents) return;
+    p.replaceEvents(defs);
+    lastEvents = text;
+  };
+  sync();
   // Under bid/ask quotes the held side's mark is not 1 − YES mark ("bid" marks NO at 1 − ask).
   const mark = (id: string, side: Side, yes: () => unknown): number =>
     typeof engine.markPrice === "function" ? check.price(engine.markPrice(id, side), "markPrice", id) : heldSidePrice(side, check.price(yes(), "yesPrice", id));
   const onPrice = (tick: EnginePriceLike) => {
+    sync();
     const id = check.marketId(tick.marketId);
     const side = heldSide(id);
     if (side !== undefined) p.updatePrice(id, mark(id, side, () => tick.yesPrice));
   };
   const onFill = (fill: EngineFillLike) => {
+    sync();
     const id = check.marketId(fill.marketId);
     const raw = fill.position;
     if (typeof raw !== "object" || raw === null) fail("INVALID_ARGUMENT", `market "${id}": a fill must carry the resulting position, got ${check.show(raw)}`, { marketId: id, field: "position" });
@@ -347,6 +370,13 @@ export function followEngine(p: Portfolio, engine: EngineLike, options: FollowOp
   };
 }
 
+/** Gives `p` the engine's events, when the engine has some. */
+function syncEvents(p: Portfolio, engine: EngineLike): void {
+  if (typeof engine.eventDefinitions !== "function") return;
+  const defs = engine.eventDefinitions();
+  if (defs.length > 0) p.replaceEvents(defs);
+}
+
 /** The versioned JSON form of a Portfolio. @internal */
 export function portfolioToJSON(p: Portfolio): PortfolioJSON {
   return {
@@ -363,6 +393,7 @@ export function portfolioToJSON(p: Portfolio): PortfolioJSON {
       currentPrice: x.currentPrice,
       prices: p.priceHistory(x.marketId),
     })),
+    events: p.eventDefinitions().map((d) => ({ eventId: d.eventId, markets: [...d.markets], exhaustive: d.exhaustive })),
   };
 }
 
@@ -371,7 +402,7 @@ export function portfolioToJSON(p: Portfolio): PortfolioJSON {
  * are not saved (e.g. `runtime`). Throws HzError (INVALID_ARGUMENT for another format/version). @internal
  */
 export function portfolioFromJSON(Class: PortfolioClass, json: PortfolioJSON | string, options: Omit<PortfolioOptions, "name" | "capital" | "seed"> = {}): Portfolio {
-  const j = parseVersioned(json, PORTFOLIO_JSON_FORMAT, PORTFOLIO_JSON_VERSION, "portfolio");
+  const j = parseVersioned(json, PORTFOLIO_JSON_FORMAT, [1, PORTFOLIO_JSON_VERSION], "portfolio");
   const extra = check.options(options, "options") as PortfolioOptions;
   const p = new Class({
     ...extra,
@@ -394,6 +425,10 @@ export function portfolioFromJSON(Class: PortfolioClass, json: PortfolioJSON | s
       fail("INVALID_ARGUMENT", `portfolio JSON: market "${id}": the last recorded price must equal currentPrice`, { marketId: id, field: "prices" });
     }
     load(p, { marketId: id, side: sideOf(x.side, id), size: x.size as number, entryPrice: x.entryPrice as number }, prices);
+  }
+  if (j.version !== 1) {
+    if (!Array.isArray(j.events)) fail("INVALID_ARGUMENT", "portfolio JSON: events must be an array", { field: "events" });
+    p.replaceEvents(j.events as EventDefinition[]);
   }
   return p;
 }

@@ -2,7 +2,7 @@
 // it loads the wasm engine and serves engine functions and Monte Carlo blocks over comlink.
 import { expose, transfer } from "comlink/dist/esm/comlink.mjs";
 import { ENGINE_FUNCTIONS, installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
-import type { SimulationJob } from "./simulation.js";
+import { newSimulation, type SimulationJob } from "./simulation.js";
 import { callEngine, wasm, type WasmEngine } from "./wasm.js";
 import { workerEndpoint } from "./runtime.js";
 
@@ -27,7 +27,7 @@ export const workerApi = {
     job: Omit<SimulationJob, "seed" | "nSimulations">,
   ): Promise<{ repaired: boolean; minEigenvalue: number; blockSize: number; repairedCorrelation?: Float64Array }> {
     const e = await wasm();
-    const sim = callEngine(e, (x) => new x.Simulation(job.sizes, job.entryPrices, job.winProbs, job.correlation));
+    const sim = callEngine(e, (x) => newSimulation(x, job));
     sims.get(id)?.free();
     sims.set(id, sim);
     const repaired = sim.repaired;

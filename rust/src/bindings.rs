@@ -13,6 +13,8 @@ use crate::correlation::{self, CopulaFactor};
 use crate::covariance::{self, ShrinkTarget};
 use crate::error::HzError;
 use crate::{greeks, joint_kelly, kelly, minvar, montecarlo, riskparity};
+use crate::events::{self, EventModel};
+use crate::event_kelly;
 
 fn to_js(err: HzError) -> JsValue {
     let e = js_sys::Error::new(&err.to_string());
@@ -315,6 +317,8 @@ pub struct Simulation {
     entry_prices: Vec<f64>,
     win_probs: Vec<f64>,
     factor: Option<CopulaFactor>,
+    /// Events among the positions (None: every market independent).
+    events: Option<EventModel>,
 }
 
 impl Simulation {
@@ -340,7 +344,7 @@ impl Simulation {
             return Err(HzError::InvalidSize("simulation: the total size of the positions overflows".into()));
         }
         let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
-        Ok(Simulation { sizes, entry_prices, win_probs, factor })
+        Ok(Simulation { sizes, entry_prices, win_probs, factor, events: None })
     }
 
     /// See [`Simulation::simulate`].
@@ -357,7 +361,7 @@ impl Simulation {
             win_probs: &self.win_probs,
             factor: self.factor.as_ref(),
         };
-        montecarlo::simulate_blocks(&spec, seed, n_total, first_block, &mut out);
+        montecarlo::simulate_blocks_with_events(&spec, self.events.as_ref(), seed, n_total, first_block, &mut out);
         Ok(out)
     }
 }
@@ -405,4 +409,141 @@ impl Simulation {
 #[wasm_bindgen(js_name = summarizePnl)]
 pub fn summarize_pnl(pnl: Vec<f64>, bins: usize) -> JsResult<Vec<f64>> {
     summarize_pnl_checked(pnl, bins).map_err(to_js)
+}
+
+// ---- Events (mutually exclusive markets) ----------------------------------------------------
+// The flat form of an event model (see `EventModel::from_flat`): per market `is_yes`, `event_of`
+// (event index or −1) and `state_of`; per event its state probabilities (concatenated in
+// `event_probs`) and its number of states (`event_sizes`).
+
+/// Most states of one event (listed outcomes + "none"); mirrors the facade's cap on markets per event.
+pub const MAX_EVENT_STATES: usize = 10_001;
+
+fn event_model(is_yes: &[u8], event_of: &[i32], state_of: &[u32], event_probs: &[f64], event_sizes: &[u32]) -> Result<EventModel, HzError> {
+    for &s in event_sizes {
+        limit("states of an event", s as usize, MAX_EVENT_STATES)?;
+    }
+    EventModel::from_flat(is_yes, event_of, state_of, event_probs, event_sizes)
+}
+
+impl Simulation {
+    /// See [`Simulation::with_events`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_new_with_events(
+        sizes: Vec<f64>,
+        entry_prices: Vec<f64>,
+        win_probs: Vec<f64>,
+        corr: &[f64],
+        is_yes: &[u8],
+        event_of: &[i32],
+        state_of: &[u32],
+        event_probs: &[f64],
+        event_sizes: &[u32],
+    ) -> Result<Simulation, HzError> {
+        let mut sim = Simulation::try_new(sizes, entry_prices, win_probs, corr)?;
+        let model = event_model(is_yes, event_of, state_of, event_probs, event_sizes)?;
+        if model.len() != sim.sizes.len() {
+            return Err(HzError::InvalidArgument("simulation: the event model has another number of markets".into()));
+        }
+        sim.events = Some(model);
+        Ok(sim)
+    }
+}
+
+#[wasm_bindgen]
+impl Simulation {
+    /// A simulation whose markets may form events (one state drawn per event and scenario).
+    #[wasm_bindgen(js_name = withEvents)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_events(
+        sizes: Vec<f64>,
+        entry_prices: Vec<f64>,
+        win_probs: Vec<f64>,
+        corr: &[f64],
+        is_yes: &[u8],
+        event_of: &[i32],
+        state_of: &[u32],
+        event_probs: &[f64],
+        event_sizes: &[u32],
+    ) -> JsResult<Simulation> {
+        Simulation::try_new_with_events(sizes, entry_prices, win_probs, corr, is_yes, event_of, state_of, event_probs, event_sizes).map_err(to_js)
+    }
+}
+
+/// See [`event_outcomes`].
+pub fn event_outcomes_checked(
+    sizes: &[f64],
+    entry: &[f64],
+    is_yes: &[u8],
+    event_of: &[i32],
+    state_of: &[u32],
+    event_probs: &[f64],
+    event_sizes: &[u32],
+) -> Result<Vec<f64>, HzError> {
+    let model = event_model(is_yes, event_of, state_of, event_probs, event_sizes)?;
+    let (outcomes, worst) = events::event_outcomes(&model, sizes, entry)?;
+    let mut out = vec![worst];
+    for o in outcomes {
+        out.extend_from_slice(&[o.worst, o.best, o.expected]);
+        out.extend_from_slice(&o.state_pnl);
+    }
+    Ok(out)
+}
+
+/// Exact event outcomes: `[worst-case P&L of the book, then per event: worst, best, expected, P&L per state…]`.
+#[wasm_bindgen(js_name = eventOutcomes)]
+pub fn event_outcomes(sizes: &[f64], entry: &[f64], is_yes: &[u8], event_of: &[i32], state_of: &[u32], event_probs: &[f64], event_sizes: &[u32]) -> JsResult<Vec<f64>> {
+    event_outcomes_checked(sizes, entry, is_yes, event_of, state_of, event_probs, event_sizes).map_err(to_js)
+}
+
+/// See [`kelly_events`].
+#[allow(clippy::too_many_arguments)]
+pub fn kelly_events_checked(
+    prices: &[f64],
+    probs: &[f64],
+    is_yes: &[u8],
+    event_of: &[i32],
+    state_of: &[u32],
+    event_probs: &[f64],
+    event_sizes: &[u32],
+    max_total: f64,
+    fraction: f64,
+    joint: bool,
+    corr: &[f64],
+    n_scenarios: usize,
+    seed: f64,
+) -> Result<Vec<f64>, HzError> {
+    kelly_scales(max_total, fraction)?;
+    let model = event_model(is_yes, event_of, state_of, event_probs, event_sizes)?;
+    let n = prices.len();
+    if !joint {
+        return event_kelly::kelly_events_independent(&model, prices, probs, max_total, fraction);
+    }
+    limit("joint Kelly markets", n, MAX_COVARIANCE_MARKETS)?;
+    limit("joint Kelly nSimulations", n_scenarios, MAX_KELLY_SCENARIOS)?;
+    let seed = seed_u64(seed)?;
+    let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
+    event_kelly::kelly_events_joint(&model, prices, probs, max_total, fraction, factor.as_ref(), n_scenarios, seed)
+}
+
+/// Kelly fractions when markets form events (`joint` false: per market / per event exactly; true:
+/// one log-growth problem over the joint states). Held-side `prices` and `probs`.
+#[wasm_bindgen(js_name = kellyEvents)]
+#[allow(clippy::too_many_arguments)]
+pub fn kelly_events(
+    prices: &[f64],
+    probs: &[f64],
+    is_yes: &[u8],
+    event_of: &[i32],
+    state_of: &[u32],
+    event_probs: &[f64],
+    event_sizes: &[u32],
+    max_total: f64,
+    fraction: f64,
+    joint: bool,
+    corr: &[f64],
+    n_scenarios: usize,
+    seed: f64,
+) -> JsResult<Vec<f64>> {
+    kelly_events_checked(prices, probs, is_yes, event_of, state_of, event_probs, event_sizes, max_total, fraction, joint, corr, n_scenarios, seed).map_err(to_js)
 }

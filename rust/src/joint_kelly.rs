@@ -23,6 +23,7 @@
 //!   p is replaced by 1 − 1e-12 (the continuous limit), which gives the closed form's all-in f → 1, so
 //!   the joint total never exceeds the independent formula's on independent markets.
 use crate::correlation::CopulaFactor;
+use crate::events::EventModel;
 use crate::montecarlo;
 use crate::{HzError, Result};
 
@@ -34,10 +35,10 @@ pub const MIN_PRICE: f64 = 1e-12;
 pub const MAX_PROB: f64 = 1.0 - 1e-12;
 
 /// Weighted outcome scenarios of the relevant markets, bit-packed (`words` u64 per scenario).
-struct Scenarios {
-    words: usize,
-    bits: Vec<u64>,
-    w: Vec<f64>,
+pub(crate) struct Scenarios {
+    pub(crate) words: usize,
+    pub(crate) bits: Vec<u64>,
+    pub(crate) w: Vec<f64>,
 }
 
 impl Scenarios {
@@ -91,7 +92,7 @@ pub fn joint_kelly(prices: &[f64], probs: &[f64], max_total: f64, factor: Option
     let scen = if exact {
         enumerate(&rel.iter().map(|&i| probs[i].min(MAX_PROB)).collect::<Vec<_>>())
     } else {
-        sample(probs, factor, &rel, n_scenarios, seed)
+        sample(probs, factor, None, &rel, n_scenarios, seed)
     };
     let a: Vec<f64> = rel.iter().map(|&i| 1.0 / prices[i].max(MIN_PRICE)).collect();
     let f = optimise(&scen, &a, max_total);
@@ -121,7 +122,8 @@ fn enumerate(p: &[f64]) -> Scenarios {
 
 /// Monte Carlo outcomes (all markets simulated, as in the P&L simulation), projected on the relevant
 /// markets and merged.
-fn sample(probs: &[f64], factor: Option<&CopulaFactor>, rel: &[usize], n_scen: usize, seed: u64) -> Scenarios {
+/// With `events`, each scenario draws one state per event (see [`crate::montecarlo`]).
+pub(crate) fn sample(probs: &[f64], factor: Option<&CopulaFactor>, events: Option<&EventModel>, rel: &[usize], n_scen: usize, seed: u64) -> Scenarios {
     let n = probs.len();
     let wf = montecarlo::outcome_words(n);
     let wr = montecarlo::outcome_words(rel.len());
@@ -135,7 +137,7 @@ fn sample(probs: &[f64], factor: Option<&CopulaFactor>, rel: &[usize], n_scen: u
         let start = b * montecarlo::BLOCK_SIZE;
         let cnt = (n_scen - start).min(nb * montecarlo::BLOCK_SIZE);
         let out = &mut buf[..cnt * wf];
-        montecarlo::outcome_blocks(probs, factor, seed, n_scen, b, out);
+        montecarlo::outcome_blocks_with_events(probs, factor, events, seed, n_scen, b, out);
         for s in 0..cnt {
             let src = &out[s * wf..(s + 1) * wf];
             let dst = &mut packed[(start + s) * wr..(start + s + 1) * wr];
@@ -394,7 +396,7 @@ fn newton_direction(g: &[f64], neg_h: &[f64], budget: bool) -> Option<(Vec<f64>,
     None
 }
 
-fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
+pub(crate) fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
     let m = a.len();
     let solver = Solver { sc, a, m };
     let ns = sc.len();

@@ -12,8 +12,10 @@ pub mod minvar;
 pub mod normal;
 pub mod greeks;
 pub mod correlation;
+pub mod events;
 pub mod montecarlo;
 pub mod joint_kelly;
+pub mod event_kelly;
 pub mod bindings;
 
 pub use error::{HzError, Result};

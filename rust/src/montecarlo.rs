@@ -27,7 +27,27 @@
 //!   ziggurat, [`standard_normal`]); then z_ij = Σ_k L_ik·ε_kj (k ascending, zero L entries skipped).
 //!
 //! Scenario P&L is accumulated over markets in index order, so results are bit-reproducible.
+//!
+//! # Events (mutually exclusive markets, see [`crate::events`])
+//! With an [`EventModel`], the markets of an event are not drawn one by one: each scenario draws one
+//! state per event, and every member's outcome follows from it. Only events with at least one member
+//! are drawn, in event-index order. An event's states are laid out on [0, 1) in its
+//! [`EventModel::draw_order`] (the representative's state first, then the others ascending) with
+//! cumulative probabilities c_0 ≤ c_1 ≤ …; the last state of positive probability ends at 1 exactly.
+//! Markets that belong to no event are drawn exactly as above (so a model without events consumes
+//! the stream exactly as before, bit for bit); then:
+//! * independent: after all independent markets, event-major — for each event, for scenario
+//!   j = 0..len, one `next_u64()` x; the state is the first t in draw order with (x >> 11) < ⌈c_t·2^53⌉.
+//! * copula: the latent of an event is its representative market's YES latent, z_e = ±(L·ε)_rep (−
+//!   when the representative is held NO, since the rows of L are held sides); after the independent
+//!   markets of each tile, for each event, the state is the first t with z_e < Φ⁻¹(c_t). The
+//!   representative therefore wins exactly as a binary market would (z_e < Φ⁻¹(q_rep)), with the
+//!   copula's dependence on every other market, and no two members of an event can both win YES.
+//!
+//! Scenario P&L is then: independent markets in index order, then each event's precomputed P&L of
+//! the drawn state (its members summed in index order), events in index order.
 use crate::correlation::CopulaFactor;
+use crate::events::EventModel;
 use crate::normal;
 use rand::Rng;
 use rand::SeedableRng;
@@ -262,6 +282,8 @@ fn latent_threshold(p: f64) -> f64 {
 
 /// Receives outcomes market by market. Both methods must consume/inspect in scenario order.
 trait OutcomeSink {
+    /// Event e over scenarios j0 .. j0 + states.len(): `states[jj]` is the drawn state (listed index).
+    fn event(&mut self, e: usize, j0: usize, states: &[u32]);
     /// Independent market i over scenarios 0..len: draw exactly one `next_u64()` x per scenario, in
     /// order; the held side wins iff (x >> 11) < thr.
     fn indep(&mut self, i: usize, thr: u64, rng: &mut Xoshiro256PlusPlus, len: usize);
@@ -272,20 +294,90 @@ trait OutcomeSink {
 /// Scenarios per tile of the copula transform (keeps the tile of ε in cache: r·TILE·8 bytes).
 const TILE: usize = 256;
 
+/// How one event's state is drawn (see the module docs).
+struct EventDraw {
+    e: usize,
+    /// states (listed indices) in draw order
+    order: Vec<u32>,
+    /// cumulative thresholds in draw order (the last positive state ends at 2^53 / +∞)
+    int_thr: Vec<u64>,
+    lat_thr: Vec<f64>,
+    /// nonzero entries of the representative's row of L, signed so that z_e is its YES latent
+    rep_row: Vec<(usize, f64)>,
+}
+
+impl EventDraw {
+    fn new(m: &EventModel, e: usize, factor: Option<&CopulaFactor>) -> Option<Self> {
+        let rep = m.representative(e)?;
+        let order: Vec<usize> = m.draw_order(e);
+        let q: Vec<f64> = order.iter().map(|&k| m.probs[e][k]).collect();
+        let last = q.iter().rposition(|&v| v > 0.0).unwrap_or(q.len() - 1);
+        let (mut int_thr, mut lat_thr) = (Vec::with_capacity(q.len()), Vec::with_capacity(q.len()));
+        let mut c = 0.0;
+        for (t, &v) in q.iter().enumerate() {
+            c += v;
+            if t >= last {
+                int_thr.push(1u64 << 53);
+                lat_thr.push(f64::INFINITY);
+            } else {
+                int_thr.push(int_threshold(c));
+                lat_thr.push(latent_threshold(c));
+            }
+        }
+        let sign = if m.is_yes[rep] { 1.0 } else { -1.0 };
+        let rep_row = match factor {
+            Some(f) => (0..f.l.ncols()).filter(|&k| f.l[[rep, k]] != 0.0).map(|k| (k, sign * f.l[[rep, k]])).collect(),
+            None => Vec::new(),
+        };
+        Some(EventDraw { e, order: order.into_iter().map(|k| k as u32).collect(), int_thr, lat_thr, rep_row })
+    }
+
+    #[inline]
+    fn from_bits(&self, x: u64) -> u32 {
+        let mut t = 0;
+        while t + 1 < self.int_thr.len() && x >= self.int_thr[t] {
+            t += 1;
+        }
+        self.order[t]
+    }
+
+    #[inline]
+    fn from_latent(&self, z: f64) -> u32 {
+        let mut t = 0;
+        while t + 1 < self.lat_thr.len() && !(z < self.lat_thr[t]) {
+            t += 1;
+        }
+        self.order[t]
+    }
+}
+
 /// Precomputed per-run state shared by the P&L and the outcome generators.
 struct Engine<'a> {
-    n: usize,
     int_thr: Vec<u64>,
     lat_thr: Vec<f64>,
     factor: Option<&'a CopulaFactor>,
     /// nonzero entries of each row of L: (k, L_ik), k ascending
     rows: Vec<Vec<(usize, f64)>>,
+    /// markets drawn one by one (those in no event), ascending
+    indep: Vec<usize>,
+    /// events with at least one member, ascending
+    events: Vec<EventDraw>,
 }
 
 impl<'a> Engine<'a> {
-    fn new(win_probs: &[f64], n: usize, factor: Option<&'a CopulaFactor>) -> Self {
+    fn new(win_probs: &[f64], n: usize, factor: Option<&'a CopulaFactor>, events: Option<&EventModel>) -> Self {
         // A factor whose row count does not match the markets cannot be used: fall back to independence.
         let factor = factor.filter(|f| f.l.nrows() == n && f.l.ncols() > 0);
+        // Likewise a model of other markets is ignored.
+        let events = events.filter(|m| m.len() == n);
+        let indep: Vec<usize> = match events {
+            Some(m) => (0..n).filter(|&i| m.member[i].is_none()).collect(),
+            None => (0..n).collect(),
+        };
+        let draws: Vec<EventDraw> = match events {
+            Some(m) => (0..m.n_events()).filter_map(|e| EventDraw::new(m, e, factor)).collect(),
+            None => Vec::new(),
+        };
         let probs = &win_probs[..n];
         let rows = match factor {
             Some(f) => (0..n)
@@ -294,21 +386,28 @@ impl<'a> Engine<'a> {
             None => Vec::new(),
         };
         Engine {
-            n,
             int_thr: probs.iter().map(|&p| int_threshold(p)).collect(),
             lat_thr: if factor.is_some() { probs.iter().map(|&p| latent_threshold(p)).collect() } else { Vec::new() },
             factor,
             rows,
+            indep,
+            events: draws,
         }
     }
 
     /// Runs block `b` (of `len` scenarios) into `sink`. `eps`/`z` are scratch buffers.
     fn block<S: OutcomeSink>(&self, seed: u64, b: usize, len: usize, sink: &mut S, eps: &mut Vec<f64>, z: &mut Vec<f64>) {
         let mut rng = block_rng(seed, b as u64);
+        let mut states: Vec<u32> = Vec::new();
         match self.factor {
             None => {
-                for i in 0..self.n {
+                for &i in &self.indep {
                     sink.indep(i, self.int_thr[i], &mut rng, len);
+                }
+                for ev in &self.events {
+                    states.clear();
+                    states.extend((0..len).map(|_| ev.from_bits(rng.next_u64() >> 11)));
+                    sink.event(ev.e, 0, &states);
                 }
             }
             Some(f) => {
@@ -326,7 +425,7 @@ impl<'a> Engine<'a> {
                             eps[k * TILE + jj] = standard_normal(&mut rng);
                         }
                     }
-                    for i in 0..self.n {
+                    for &i in &self.indep {
                         let zt = &mut z[..t];
                         zt.iter_mut().for_each(|v| *v = 0.0);
                         for &(k, lik) in &self.rows[i] {
@@ -336,6 +435,19 @@ impl<'a> Engine<'a> {
                             }
                         }
                         sink.latent(i, j0, zt, self.lat_thr[i]);
+                    }
+                    for ev in &self.events {
+                        let zt = &mut z[..t];
+                        zt.iter_mut().for_each(|v| *v = 0.0);
+                        for &(k, lik) in &ev.rep_row {
+                            let e = &eps[k * TILE..k * TILE + t];
+                            for (zj, ej) in zt.iter_mut().zip(e) {
+                                *zj += lik * ej;
+                            }
+                        }
+                        states.clear();
+                        states.extend(zt.iter().map(|&zj| ev.from_latent(zj)));
+                        sink.event(ev.e, j0, &states);
                     }
                     j0 += t;
                 }
@@ -358,6 +470,8 @@ pub fn block_len(n_total: usize, b: usize) -> usize {
 struct PnlSink<'s> {
     gain: &'s [f64],
     loss: &'s [f64],
+    /// per event, P&L of its members in each (listed) state
+    ev_pnl: &'s [Vec<f64>],
     out: &'s mut [f64],
 }
 
@@ -371,6 +485,13 @@ fn select(cond: bool, g: u64, l: u64) -> f64 {
 }
 
 impl OutcomeSink for PnlSink<'_> {
+    #[inline(always)]
+    fn event(&mut self, e: usize, j0: usize, states: &[u32]) {
+        let pnl = &self.ev_pnl[e];
+        for (o, &s) in self.out[j0..j0 + states.len()].iter_mut().zip(states) {
+            *o += pnl[s as usize];
+        }
+    }
     #[inline(always)]
     fn indep(&mut self, i: usize, thr: u64, rng: &mut Xoshiro256PlusPlus, len: usize) {
         let (g, l) = (self.gain[i].to_bits(), self.loss[i].to_bits());
@@ -395,10 +516,30 @@ impl OutcomeSink for PnlSink<'_> {
 /// match is ignored (independent outcomes); entries of `out` past the end of the run are set to 0; a
 /// block that does not fit entirely in `out` is computed in full and truncated.
 pub fn simulate_blocks(spec: &SimSpec, seed: u64, n_total: usize, first_block: usize, out: &mut [f64]) {
+    simulate_blocks_with_events(spec, None, seed, n_total, first_block, out)
+}
+
+/// [`simulate_blocks`] with events (see the module docs); `None` or a model of another number of
+/// markets = no events.
+pub fn simulate_blocks_with_events(spec: &SimSpec, events: Option<&EventModel>, seed: u64, n_total: usize, first_block: usize, out: &mut [f64]) {
     let n = spec.sizes.len().min(spec.entry_prices.len()).min(spec.win_probs.len());
-    let engine = Engine::new(spec.win_probs, n, spec.factor);
+    let engine = Engine::new(spec.win_probs, n, spec.factor, events);
     let gain: Vec<f64> = (0..n).map(|i| spec.sizes[i] * (1.0 - spec.entry_prices[i])).collect();
     let loss: Vec<f64> = (0..n).map(|i| -(spec.sizes[i] * spec.entry_prices[i])).collect();
+    let ev_pnl: Vec<Vec<f64>> = match events.filter(|m| m.len() == n) {
+        Some(m) => (0..m.n_events())
+            .map(|e| {
+                let mut v = vec![0.0; m.probs[e].len()];
+                for (i, _) in m.members(e) {
+                    for (s, x) in v.iter_mut().enumerate() {
+                        *x += if m.wins(i, s) { gain[i] } else { loss[i] };
+                    }
+                }
+                v
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let (mut eps, mut z) = (Vec::new(), Vec::new());
     let mut scratch: Vec<f64> = Vec::new();
     let mut pos = 0;
@@ -418,7 +559,7 @@ pub fn simulate_blocks(spec: &SimSpec, seed: u64, n_total: usize, first_block: u
             &mut scratch[..]
         };
         dst.iter_mut().for_each(|v| *v = 0.0);
-        let mut sink = PnlSink { gain: &gain, loss: &loss, out: dst };
+        let mut sink = PnlSink { gain: &gain, loss: &loss, ev_pnl: &ev_pnl, out: dst };
         engine.block(seed, b, len, &mut sink, &mut eps, &mut z);
         if !fits {
             let rest = out.len() - pos;
@@ -438,10 +579,21 @@ pub fn outcome_words(n_markets: usize) -> usize {
 
 struct BitSink<'s> {
     words: usize,
+    /// per event, its members (market, state, YES held)
+    members: &'s [Vec<(usize, usize, bool)>],
     out: &'s mut [u64],
 }
 
 impl OutcomeSink for BitSink<'_> {
+    #[inline(always)]
+    fn event(&mut self, e: usize, j0: usize, states: &[u32]) {
+        for &(i, k, yes) in &self.members[e] {
+            let (w, bit) = (i / 64, i % 64);
+            for (jj, &s) in states.iter().enumerate() {
+                self.out[(j0 + jj) * self.words + w] |= ((((s as usize) == k) == yes) as u64) << bit;
+            }
+        }
+    }
     #[inline(always)]
     fn indep(&mut self, i: usize, thr: u64, rng: &mut Xoshiro256PlusPlus, len: usize) {
         let (w, bit) = (i / 64, i % 64);
@@ -464,9 +616,26 @@ impl OutcomeSink for BitSink<'_> {
 /// ⇔ market i's held side wins). `out.len()` must be a multiple of the word count; scenarios past the
 /// end of the run are all-zero; a block that does not fit in `out` is truncated. Never panics.
 pub fn outcome_blocks(win_probs: &[f64], factor: Option<&CopulaFactor>, seed: u64, n_total: usize, first_block: usize, out: &mut [u64]) {
+    outcome_blocks_with_events(win_probs, factor, None, seed, n_total, first_block, out)
+}
+
+/// [`outcome_blocks`] with events (one state per event and scenario, see the module docs).
+pub fn outcome_blocks_with_events(
+    win_probs: &[f64],
+    factor: Option<&CopulaFactor>,
+    events: Option<&EventModel>,
+    seed: u64,
+    n_total: usize,
+    first_block: usize,
+    out: &mut [u64],
+) {
     let n = win_probs.len();
     let words = outcome_words(n);
-    let engine = Engine::new(win_probs, n, factor);
+    let engine = Engine::new(win_probs, n, factor, events);
+    let members: Vec<Vec<(usize, usize, bool)>> = match events.filter(|m| m.len() == n) {
+        Some(m) => (0..m.n_events()).map(|e| m.members(e).into_iter().map(|(i, k)| (i, k, m.is_yes[i])).collect()).collect(),
+        None => Vec::new(),
+    };
     let (mut eps, mut z) = (Vec::new(), Vec::new());
     let mut scratch: Vec<u64> = Vec::new();
     let n_out = out.len() / words;
@@ -486,7 +655,7 @@ pub fn outcome_blocks(win_probs: &[f64], factor: Option<&CopulaFactor>, seed: u6
             scratch.resize(len * words, 0);
             &mut scratch[..]
         };
-        let mut sink = BitSink { words, out: dst };
+        let mut sink = BitSink { words, members: &members, out: dst };
         engine.block(seed, b, len, &mut sink, &mut eps, &mut z);
         if !fits {
             let rest = (n_out - pos) * words;
