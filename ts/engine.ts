@@ -788,6 +788,16 @@ export class Engine {
     if (typeof journal !== "object" || journal === null || typeof (journal as Journal).recover !== "function") {
       fail("INVALID_ARGUMENT", "Engine.open expects a journal from openJournal(location)", { field: "journal" });
     }
+    try {
+      return await Engine.#open(journal, options);
+    } catch (e) {
+      // No engine to close: release the journal's store here (a file handle would leak otherwise).
+      await journal.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  static async #open(journal: Journal, options?: EngineOptions & { feeModels?: Readonly<Record<string, FeeModel>> }): Promise<Engine> {
     const { feeModels, ...engineOptions } = check.options(options, "options");
     const records = await journal.recover();
     let e: Engine;
