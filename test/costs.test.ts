@@ -12,11 +12,8 @@ import {
   parsePriceCsv,
   shutdown,
   type EngineJSON,
-  type OrderFilled,
-  type OrderInput,
-  type OrderRejected,
-  type OrderResult,
 } from "../dist/index.js";
+import { badInput, filled, order, rejected } from "./engine-helpers.js";
 
 fc.configureGlobal({ seed: Number(process.env.HZ_FC_SEED ?? 20261129) });
 afterAll(() => shutdown());
@@ -25,29 +22,6 @@ const T0 = Date.parse("2025-03-03T10:00:00Z");
 const SEC = 1000;
 const HOUR = 3_600_000;
 const fill = { marketId: "m", side: "yes" as const, action: "buy" as const };
-
-const order = (marketId: string, side: "yes" | "no", action: "buy" | "sell", size: number, extra: Partial<OrderInput> = {}): OrderInput => ({ marketId, side, action, size, ...extra });
-function filled(r: OrderResult): OrderFilled {
-  if (r.status !== "filled") throw new Error(`expected a fill, got ${r.reason}: ${r.message}`);
-  return r;
-}
-function rejected(r: OrderResult): OrderRejected {
-  if (r.status !== "rejected") throw new Error(`expected a rejection, got a fill of ${r.size}`);
-  return r;
-}
-/** Expects `fn` to throw (or reject with) an HzError with `code`, and the engine's saved state unchanged. */
-async function badInput(e: Engine, fn: () => unknown, code: string): Promise<void> {
-  const before = JSON.stringify(e.toJSON());
-  let err: unknown;
-  try {
-    await fn();
-  } catch (x) {
-    err = x;
-  }
-  expect(err).toBeInstanceOf(HzError);
-  expect((err as HzError).code).toBe(code);
-  expect(JSON.stringify(e.toJSON())).toBe(before);
-}
 
 describe("fee models (hand-computed)", () => {
   it("Kalshi: ⌈rate·C·P·(1 − P)⌉ to the cent — taker 100 @ 0.50 → 1.75, maker → 0.44", () => {

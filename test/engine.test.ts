@@ -12,10 +12,10 @@ import {
   type EnginePriceLike,
   type OrderFilled,
   type OrderInput,
-  type OrderRejected,
   type OrderResult,
   type RiskConfigOptions,
 } from "../dist/index.js";
+import { badInput, buy, filled, rejected, sell } from "./engine-helpers.js";
 import { predictitPrices } from "./predictit.js";
 
 const CSV = readFileSync(new URL("../data/predictit-2018-senate/prices.csv", import.meta.url), "utf8");
@@ -26,35 +26,6 @@ function engineWith(risk: RiskConfigOptions | undefined, prices: Record<string, 
   const e = new Engine({ riskConfig: risk, capital });
   for (const [id, p] of Object.entries(prices)) e.pushPrice(id, p, T0);
   return e;
-}
-
-const buy = (marketId: string, size: number, extra: Partial<OrderInput> = {}): OrderInput => ({ marketId, side: "yes", action: "buy", size, ...extra });
-const sell = (marketId: string, size: number, extra: Partial<OrderInput> = {}): OrderInput => ({ marketId, side: "yes", action: "sell", size, ...extra });
-
-function filled(r: OrderResult): OrderFilled {
-  if (r.status !== "filled") throw new Error(`expected a fill, got ${r.reason}: ${r.message}`);
-  return r;
-}
-
-function rejected(r: OrderResult): OrderRejected {
-  if (r.status !== "rejected") throw new Error(`expected a rejection, got a fill of ${r.size}`);
-  return r;
-}
-
-/** Expects `fn` to throw (or reject with) an HzError with `code`, leaving the engine's JSON unchanged. */
-async function badInput(engine: Engine, fn: () => unknown, code: string, message?: RegExp): Promise<HzError> {
-  const before = JSON.stringify(engine.toJSON());
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(HzError);
-  expect((caught as HzError).code).toBe(code);
-  if (message) expect((caught as HzError).message).toMatch(message);
-  expect(JSON.stringify(engine.toJSON())).toBe(before);
-  return caught as HzError;
 }
 
 describe("RiskConfig: each limit accepts at the boundary and rejects beyond it", () => {

@@ -1,27 +1,11 @@
 // Every ```ts block of the README runs as written (against the built package, imported as
 // "hz-portfolio" — the package resolves itself) and exits cleanly.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { runBlocks, tsBlocks } from "./markdown-blocks.js";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const dir = new URL("../test-results/readme/", import.meta.url);
+const blocks = tsBlocks("README.md");
 
 describe("README examples", () => {
-  mkdirSync(dir, { recursive: true });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it("has examples", () => expect(blocks.length).toBeGreaterThanOrEqual(3));
-  blocks.forEach((code, i) => {
-    const title = code.split("\n").find((l) => !l.startsWith("import") && l.trim() !== "") ?? "";
-    it(`block ${i + 1} runs: ${title.slice(0, 60)}`, () => {
-      const file = new URL(`block-${i + 1}.mts`, dir);
-      writeFileSync(file, code);
-      const out = execFileSync(`${root}node_modules/.bin/tsx`, [fileURLToPath(file)], { cwd: root, encoding: "utf8", timeout: 120_000 });
-      expect(out.trim().length).toBeGreaterThan(0);
-      expect(out).not.toMatch(/NaN/);
-    }, 150_000);
-  });
+  runBlocks(blocks, "readme");
 });
