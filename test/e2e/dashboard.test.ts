@@ -286,6 +286,9 @@ describe("dashboard in Chromium", () => {
     expect(await page.locator("[data-testid=my-histogram] svg rect").count()).toBe(m.pnlHistogram.counts.length);
     expect(pageErrors).toEqual([]);
 
+    // Kelly orders on screen too, for the screenshot
+    await page.getByTestId("kelly-button").click();
+    await page.waitForFunction(() => window.__mine.orders.length > 0 && !window.__mine.busy);
     mkdirSync(artifacts, { recursive: true });
     await page.evaluate(() => window.scrollTo(0, 0));
     const png = await page.screenshot({ fullPage: true });
@@ -295,7 +298,7 @@ describe("dashboard in Chromium", () => {
 
   it("fits a 390 px phone: no page overflow (wide tables scroll inside their card)", async () => {
     // same storage as the main page: the portfolio entered above
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, storageState: await page.context().storageState() });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() });
     const phone = await context.newPage();
     phone.on("console", (m) => {
       if (m.type() === "error") pageErrors.push(`phone console.error: ${m.text()}`);
@@ -308,6 +311,9 @@ describe("dashboard in Chromium", () => {
     const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
     expect(widths.page).toBeLessThanOrEqual(widths.view);
     expect(widths.body).toBeLessThanOrEqual(widths.view);
+    await phone.getByTestId("kelly-button").click();
+    await phone.waitForFunction(() => window.__mine.orders.length > 0 && !window.__mine.busy);
+    await phone.evaluate(() => window.scrollTo(0, 0)); // the header is sticky
     const png = await phone.screenshot({ fullPage: true });
     writeFileSync(join(artifacts, "dashboard-phone.png"), png);
     if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard-phone.png"), png);
