@@ -537,6 +537,22 @@ describe("dashboard in Chromium", () => {
     await page.waitForFunction(() => window.__hz.step <= 2, undefined, { timeout: 30_000 });
   }, 120_000);
 
+  it("at the end of the replay, resolved markets (1¢ / 99¢ on election day) are never proposed", async () => {
+    await page.getByTestId("speed").selectOption("1000");
+    await page.getByTestId("optimizer-equal").check();
+    await setInput("input-invest", "100");
+    if (!(await hz<boolean>("hz.playing"))) await page.getByTestId("play-toggle").click();
+    await page.waitForFunction(() => window.__hz.step === window.__hz.steps && !window.__hz.playing, undefined, { timeout: 100_000 });
+    await idle();
+    const orders = await hz<{ marketId: string; price: number }[]>("hz.orders");
+    const last = await hz<Record<string, number>>("Object.fromEntries(hz.portfolio().positions.map((p) => [p.marketId, p.side === 'yes' ? p.currentPrice : 1 - p.currentPrice]))");
+    const resolvedHeld = Object.entries(last).filter(([, y]) => y <= 0.01 || y >= 0.99).map(([id]) => id);
+    expect(resolvedHeld.length).toBeGreaterThan(0); // the check below is not vacuous
+    for (const o of orders) expect(resolvedHeld).not.toContain(o.marketId);
+    for (const o of orders) expect(o.price > 0.01 && o.price < 0.99).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
   it("the replay tab fits a 390 px phone too", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);

@@ -30,6 +30,8 @@ const CAPITAL = 10_000;
 const RISK = { maxPositionPerMarket: 20_000, maxOrderSize: 10_000, maxTotalExposure: 6_000, maxDailyLoss: 200 };
 const rows = parsePriceCsv(csv);
 const DAYS = new Set(rows.map((r) => r.timestamp)).size;
+/** The last day of the data (election day, 2018-11-06): its closes decide the races. */
+const LAST_DAY = Math.max(...rows.map((r) => r.timestamp));
 
 const OPTIMIZERS = [
   { key: "kelly", name: "Kelly (½, q = 10-day mean)", color: "#e07b39" },
@@ -451,11 +453,12 @@ function currentOrders(): RebalanceOrder[] {
   return p.rebalanceOrders(target, { threshold: 0.001 }).filter((o) => !resolvedInReplay(o.marketId));
 }
 
-/** A market the replay treats as resolved: settled in the engine, or at 1¢ / 99¢ after the last day. */
+/** A market the replay treats as resolved: settled in the engine, or at 1¢ / 99¢ on the last day. */
 function resolvedInReplay(id: string): boolean {
   const e = session.engine;
-  if (e.hasMarket(id) && e.isSettled(id)) return true;
-  if (!session.done) return false;
+  if (!e.hasMarket(id)) return false;
+  if (e.isSettled(id)) return true;
+  if ((e.now() ?? -Infinity) < LAST_DAY) return false;
   const y = e.price(id);
   return y <= 0.01 || y >= 0.99;
 }
