@@ -296,6 +296,26 @@ describe("dashboard in Chromium", () => {
     if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard.png"), png);
   }, 120_000);
 
+  it("exports everything to a JSON file and imports it back (after Remove all)", async () => {
+    const saved = JSON.stringify(await state());
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-button").click()]);
+    const file = join(artifacts, "dashboard-export.json");
+    await download.saveAs(file);
+    expect(JSON.stringify(JSON.parse(readFileSync(file, "utf8")))).toBe(saved);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByTestId("clear-all").click();
+    await page.waitForFunction(() => window.__mine.state().portfolio.positions.length === 0);
+    expect((await state()).probs).toEqual([]);
+    // a file of another format is refused, formatted, and changes nothing
+    await page.getByTestId("import-file").setInputFiles({ name: "other.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ hello: 1 })) });
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.kind === "error");
+    expect((await message()).text).toMatch(/^import other\.json: INVALID_ARGUMENT: other\.json: not a Polymarket positions array/);
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.text.startsWith("restored"));
+    expect(JSON.stringify(await state())).toBe(saved);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
   it("fits a 390 px phone: no page overflow (wide tables scroll inside their card)", async () => {
     // same storage as the main page: the portfolio entered above
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() });
