@@ -585,8 +585,8 @@ function renderMetrics(m: PortfolioMetrics): void {
   }
   events.hidden = eb.rows.length === 0;
   histogram($("myHistogram"), m.pnlHistogram.edges, m.pnlHistogram.counts, [
-    { x: -m.var95, label: `VaR95 ${money(m.var95)}`, color: "#d9822b" },
-    { x: -m.cvar95, label: `CVaR95 ${money(m.cvar95)}`, color: "#c23030" },
+    { x: -m.var95, label: `VaR95 ${dollars(m.var95)}`, color: "#d9822b" },
+    { x: -m.cvar95, label: `CVaR95 ${dollars(m.cvar95)}`, color: "#c23030" },
   ], { format: (v) => v.toFixed(0) });
   $("myHeatmapBox").hidden = m.correlationMatrix === null;
   if (m.correlationMatrix) heatmap($("myHeatmap"), m.correlationMarkets, m.correlationMatrix);
@@ -600,7 +600,8 @@ function renderMetrics(m: PortfolioMetrics): void {
     cell(r, x.marketId);
     cell(r, m.tHoursByMarket[x.marketId]!.toFixed(1), "num");
     cell(r, money(g.delta), g.delta < 0 ? "num neg" : "num");
-    cell(r, dollars((x.side === "yes" ? 1 : -1) * x.size * 0.01), "num");
+    // + 1¢ of the YES price moves the position by ±size × 0.01 (nothing once resolved)
+    cell(r, resolved(x.marketId) ? "—" : dollars((x.side === "yes" ? 1 : -1) * x.size * 0.01), "num");
     cell(r, money(g.gamma), "num");
     cell(r, g.theta.toFixed(4), g.theta < 0 ? "num neg" : "num");
     cell(r, money(g.vega), "num");
