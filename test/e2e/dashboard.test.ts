@@ -341,6 +341,34 @@ describe("dashboard in Chromium", () => {
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
+  it("shows the correlation heatmap once the prices have a history (each saved price change is an observation)", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } }); // empty storage
+    const p2 = await context.newPage();
+    p2.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`heatmap page console.error: ${m.text()}`);
+    });
+    await p2.goto(base);
+    await p2.waitForFunction(() => window.__mine?.ready);
+    const prices: Record<string, string[]> = { a: ["0.40", "0.45", "0.43", "0.50"], b: ["0.60", "0.58", "0.61", "0.55"] };
+    for (const [id, ps] of Object.entries(prices)) {
+      for (const [k, x] of ps.entries()) {
+        await p2.getByTestId("form-market").fill(id);
+        await p2.getByTestId("form-size").fill("100");
+        await p2.getByTestId("form-entry").fill(ps[0]!);
+        await p2.getByTestId("form-price").fill(x);
+        await p2.getByTestId("form-submit").click();
+        await p2.waitForFunction(([m, n]) => window.__mine.state().portfolio.positions.find((p) => p.marketId === m)?.prices.length === n, [id, k + 1] as const);
+      }
+    }
+    await p2.getByTestId("my-run").click();
+    await p2.waitForFunction(() => window.__mine.last !== null && !window.__mine.busy, undefined, { timeout: 60_000 });
+    expect(await p2.evaluate(() => window.__mine.last!.correlationMatrix?.length)).toBe(2);
+    expect(await p2.locator("[data-testid=my-heatmap] svg rect").count()).toBe(4);
+    expect(await p2.getByTestId("my-heatmap").isVisible()).toBe(true);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
   // ---------------------------------------------------------------- Demo replay
 
   it("loads and replays the PredictIt data, with live metrics from the worker pool", async () => {
