@@ -754,8 +754,9 @@ export class Portfolio {
   }
 
   /**
-   * A versioned, lossless JSON form (`{ format: "hz-portfolio/portfolio", version: 1, … }`): name,
-   * configured capital, seed, positions and their recorded prices. Runtime settings are not saved.
+   * A versioned, lossless JSON form (`{ format: "hz-portfolio/portfolio", version: 3, … }`): name,
+   * configured capital, seed, positions (with their `label` and `resolvesAt`) and their recorded
+   * prices, and the events. Runtime settings are not saved. `fromJSON` also reads versions 1 and 2.
    */
   toJSON(): PortfolioJSON {
     return portfolioToJSON(this);
