@@ -130,7 +130,7 @@ export interface FromEngineOptions extends PortfolioOptions {
 export interface PortfolioJSON {
   /** Always {@link PORTFOLIO_JSON_FORMAT} (`"hz-portfolio/portfolio"`). */
   format: typeof PORTFOLIO_JSON_FORMAT;
-  /** {@link PORTFOLIO_JSON_VERSION} (version 1, without `events`, is still read). */
+  /** {@link PORTFOLIO_JSON_VERSION} (3). Versions 2 (no `label`/`resolvesAt`) and 1 (no `events`) are still read. */
   version: typeof PORTFOLIO_JSON_VERSION | 1 | 2;
   /** The Portfolio's name (label shown by `summary()`). */
   name: string;
