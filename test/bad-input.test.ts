@@ -242,7 +242,7 @@ const cases: Case[] = [
   },
 
   // ---- JSON --------------------------------------------------------------------------
-  { name: "Portfolio JSON with a future version", run: (p) => Portfolio.fromJSON({ ...p.toJSON(), version: 3 } as never), expect: { code: "INVALID_ARGUMENT" } },
+  { name: "Portfolio JSON with a future version", run: (p) => Portfolio.fromJSON({ ...p.toJSON(), version: 4 } as never), expect: { code: "INVALID_ARGUMENT" } },
   { name: "Portfolio JSON of another format", run: (p) => Portfolio.fromJSON({ ...p.toJSON(), format: "other" } as never), expect: { code: "INVALID_ARGUMENT" } },
   { name: "Portfolio JSON text that does not parse", run: () => Portfolio.fromJSON("{not json"), expect: { code: "INVALID_ARGUMENT" } },
   {

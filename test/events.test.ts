@@ -92,7 +92,7 @@ describe("defineEvent / eventDefinitions / removeEvent", () => {
     p.defineEvent("race", { markets: ["a", "b"], exhaustive: true });
     const q = Portfolio.fromJSON(JSON.stringify(p.toJSON()));
     expect(q.eventDefinitions()).toEqual(p.eventDefinitions());
-    expect(p.toJSON().version).toBe(2);
+    expect(p.toJSON().version).toBe(3); // 3 since issue 16 (labels, resolvesAt)
     const v1 = { ...p.toJSON(), version: 1 } as Record<string, unknown>;
     delete v1.events;
     expect(Portfolio.fromJSON(v1 as never).eventDefinitions()).toEqual([]);

@@ -9,6 +9,13 @@ export interface EventSpec {
   /** The event's markets (≥ 2, distinct, non-empty ids); they may be listed before they are held. */
   markets: readonly string[];
   /**
+   * Optional, so an importer's `ImportedEvent` can be passed as is (`defineEvent(e.eventId, e)`):
+   * when present it must equal the id being defined.
+   */
+  eventId?: string;
+  /** Optional display name (accepted from importers; not stored). */
+  label?: string;
+  /**
    * True when one of the listed markets must resolve YES (e.g. every candidate is listed). Default
    * false: at most one does, and "none of the listed" is possible.
    */
@@ -28,7 +35,7 @@ export interface EventDefinition {
 /** Most markets in one event. */
 export const MAX_EVENT_MARKETS = 10_000;
 
-const SPEC_KEYS = new Set(["markets", "exhaustive"]);
+const SPEC_KEYS = new Set(["markets", "exhaustive", "eventId", "label"]);
 
 function eventIdOf(v: unknown): string {
   if (typeof v !== "string" || v.length === 0) fail("INVALID_ARGUMENT", `eventId must be a non-empty string, got ${typeof v === "string" ? '""' : String(v)}`, { field: "eventId" });
@@ -41,9 +48,14 @@ function validSpec(eventId: string, spec: unknown): { markets: string[]; exhaust
     fail("INVALID_ARGUMENT", `event "${eventId}": expected { markets: string[], exhaustive?: boolean }`, { field: "event", eventId });
   }
   for (const k of Object.keys(spec)) {
-    if (!SPEC_KEYS.has(k)) fail("INVALID_ARGUMENT", `event "${eventId}": unknown field "${k}" (expected markets, exhaustive)`, { field: k, eventId });
+    if (!SPEC_KEYS.has(k)) fail("INVALID_ARGUMENT", `event "${eventId}": unknown field "${k}" (expected markets, exhaustive, eventId, label)`, { field: k, eventId });
   }
-  const r = spec as { markets?: unknown; exhaustive?: unknown };
+  const r = spec as { markets?: unknown; exhaustive?: unknown; eventId?: unknown; label?: unknown };
+  // An importer's event (`ImportedEvent`) is a spec too: its eventId must be the one defined, its label is not kept.
+  if (r.eventId !== undefined && r.eventId !== eventId) {
+    fail("INVALID_ARGUMENT", `event "${eventId}": the spec's eventId ${JSON.stringify(String(r.eventId))} differs`, { field: "eventId", eventId });
+  }
+  if (r.label !== undefined && typeof r.label !== "string") fail("INVALID_ARGUMENT", `event "${eventId}": label must be a string`, { field: "label", eventId });
   if (!Array.isArray(r.markets)) fail("INVALID_ARGUMENT", `event "${eventId}": markets must be an array of market ids`, { field: "markets", eventId });
   if (r.markets.length < 2) fail("INVALID_ARGUMENT", `event "${eventId}": needs at least 2 markets, got ${r.markets.length}`, { field: "markets", eventId });
   if (r.markets.length > MAX_EVENT_MARKETS) fail("LIMIT_EXCEEDED", `event "${eventId}": at most ${MAX_EVENT_MARKETS} markets, got ${r.markets.length}`, { field: "markets", eventId });

@@ -12,8 +12,9 @@ import { MAX_POSITION_SIZE } from "./validate.js";
 export type ImportedSide = "yes" | "no";
 
 /**
- * A position read from an export. Structurally a `PositionInput` (plus `label` and `resolvesAt`),
- * so `portfolio.addPosition(p)` takes it; prices are per share of the side held.
+ * A position read from an export. Structurally a `PositionInput` (with its `label` and
+ * `resolvesAt`), so `portfolio.addPosition(p)` takes it as is and keeps both; prices are per share
+ * of the side held.
  */
 export interface ImportedPosition {
   /** The market id (Polymarket: `conditionId`; Kalshi: `ticker`; CSV: `market_id`). */
@@ -33,8 +34,8 @@ export interface ImportedPosition {
 }
 
 /**
- * A group of mutually exclusive imported markets (at most one resolves YES), shaped for
- * `portfolio.defineEvent(e.eventId, { markets: e.markets, exhaustive: e.exhaustive })`.
+ * A group of mutually exclusive imported markets (at most one resolves YES), an `EventSpec` as is:
+ * `portfolio.defineEvent(e.eventId, e)`.
  * Only groups of ≥ 2 imported markets are reported (an event needs 2 markets).
  */
 export interface ImportedEvent {

@@ -4,6 +4,7 @@ import { checkCovarianceMarkets, toRows, type HistoryMatrix, type ReturnsHistory
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { checkSignal, parseStats, throwIfAborted, type LongOperationOptions, type PnlStats, type SimulationJob } from "./simulation.js";
 import * as check from "./validate.js";
+import { toTime } from "./engine.js";
 import type { Position, Side } from "./portfolio.js";
 import { encodeEvents, resolveEvents, type EventDefinition, type EventEncoding, type EventMetrics } from "./events.js";
 
@@ -59,8 +60,16 @@ export interface MetricsOptions extends LongOperationOptions {
   nSimulations?: number;
   /** Integer seed in [0, 2^53 − 1]. Default: drawn at random and returned as `seed`. */
   seed?: number;
-  /** Hours to resolution for the Greeks (≥ 0). Default 24. */
+  /**
+   * Hours to resolution for the Greeks of positions without a `resolvesAt` (≥ 0). Default 24.
+   * A position with `resolvesAt` uses its own: max(0, resolvesAt − asOf) / 3 600 000.
+   */
   tHours?: number;
+  /**
+   * "Now" for the positions' own times to resolution (`resolvesAt`): ms since the Unix epoch, a
+   * valid `Date` or an ISO 8601 string with an offset. Default `Date.now()`.
+   */
+  asOf?: number | string | Date;
   /** Volatility of the latent variable for the Greeks (≥ 0; 0 is the σ → 0 limit, as in {@link predictionGreeks}). Default 0.2. */
   vol?: number;
   /** Greeks model: `"horizon"` (default, Horizon SDK parity) or `"digital"`. See {@link GreeksModel}. */
@@ -107,8 +116,16 @@ export interface PortfolioMetrics extends PnlStats {
   seed: number;
   /** Scenarios simulated. */
   nSimulations: number;
-  /** Hours to resolution used for the Greeks. */
+  /** Hours to resolution used for the Greeks of positions without `resolvesAt` (the `tHours` option). */
   tHours: number;
+  /** Hours to resolution used for each position's Greeks, keyed like `greeks`. */
+  tHoursByMarket: Record<string, number>;
+  /**
+   * The `asOf` time used (ms since the Unix epoch): the option, else the time of the call when some
+   * position has a `resolvesAt`; null when neither (then nothing depends on the clock, and the same
+   * seed gives identical results).
+   */
+  asOf: number | null;
   /** Volatility used for the Greeks. */
   vol: number;
   /** Greeks model used. */
@@ -152,6 +169,7 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   const nSimulations = check.integerInRange(o.nSimulations ?? 10_000, "nSimulations", 1, MAX_SIMULATIONS, "LIMIT_EXCEEDED");
   const seed = o.seed === undefined ? randomSeed() : check.integerInRange(o.seed, "seed", 0, Number.MAX_SAFE_INTEGER);
   const tHours = check.nonNegative(o.tHours ?? 24, "tHours");
+  const givenAsOf = o.asOf === undefined ? undefined : toTime(o.asOf, "asOf");
   // vol = 0 is the σ → 0 limit, as predictionGreeks gives (they agree on every input).
   const vol = check.nonNegative(o.vol ?? 0.2, "vol");
   const greeksModel = check.oneOf(o.greeksModel ?? "horizon", GREEKS_MODELS, "greeksModel");
@@ -216,13 +234,15 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
   }
   const history = o.correlation === undefined || o.returnsHistory !== undefined ? input.history(activeIds) : undefined;
 
-  // Greeks of every position (zero-size ones are simply zero).
+  // Greeks of every position (zero-size ones are simply zero), each at its own time to resolution.
+  const asOf = givenAsOf ?? (positions.some((p) => p.resolvesAt !== undefined) ? Date.now() : null);
+  const hours = positions.map((p) => (p.resolvesAt === undefined || asOf === null ? tHours : Math.max(0, p.resolvesAt - asOf) / 3.6e6));
   const greeksFlat = await engine.call(
     "predictionGreeksBatch",
     new Float64Array(positions.map((p) => p.currentPrice)),
     new Float64Array(positions.map((p) => p.size)),
     new Uint8Array(positions.map((p) => isYes(p.side))),
-    tHours,
+    new Float64Array(hours),
     vol,
     GREEKS_MODELS.indexOf(greeksModel),
   );
@@ -278,6 +298,8 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
     seed,
     nSimulations,
     tHours,
+    tHoursByMarket: check.record(positions.map((p, i) => [p.marketId, hours[i]!] as const)),
+    asOf,
     vol,
     greeksModel,
   };

@@ -6,6 +6,7 @@ import { EventBook, encodeEvents, resolveEvents, type EventDefinition, type Even
 import { backendFor, type EngineBackend, type Runtime } from "./backend.js";
 import { checkSignal, throwIfAborted } from "./simulation.js";
 import { FeeModel, type FeeFunction } from "./fees.js";
+import { toTime } from "./engine.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FollowOptions, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
@@ -24,6 +25,14 @@ export interface PositionInput {
   entryPrice: number;
   /** Current price per share of the held side, in [0, 1]; defaults to `entryPrice`. */
   currentPrice?: number;
+  /** A human-readable name of the market (e.g. the question), kept with the position. */
+  label?: string;
+  /**
+   * When the market is expected to resolve: ms since the Unix epoch, a valid `Date` or an ISO 8601
+   * string with an offset (validated like the Engine's times); stored as ms. The Greeks of
+   * `metrics()` then use this position's own time to resolution (see `MetricsOptions.asOf`).
+   */
+  resolvesAt?: number | string | Date;
 }
 
 /** A position as reported by `positions()`, with derived values. */
@@ -46,6 +55,10 @@ export interface Position {
   readonly pnl: number;
   /** pnl / cost (0 when cost is 0; ±Number.MAX_VALUE when the quotient overflows: a subnormal cost, entry price below ~1e-308) */
   readonly pnlPct: number;
+  /** The position's label, when it has one. */
+  readonly label?: string;
+  /** When the market is expected to resolve (ms since the Unix epoch), when known. */
+  readonly resolvesAt?: number;
 }
 
 /** Options of `new Portfolio`. */
@@ -177,6 +190,8 @@ interface Held {
   size: number;
   entryPrice: number;
   currentPrice: number;
+  label: string | undefined;
+  resolvesAt: number | undefined;
   /** Recorded current prices, oldest first (bounded). */
   prices: number[];
 }
@@ -213,6 +228,16 @@ function side(v: unknown, marketId: string): Side {
     });
   }
   return s;
+}
+
+/** A position's `resolvesAt` as ms (validated like the Engine's times; the error names the market). */
+function resolutionTime(v: unknown, marketId: string): number {
+  try {
+    return toTime(v, "resolvesAt");
+  } catch (e) {
+    if (e instanceof HzError) fail(e.code, `market "${marketId}": ${e.message}`, { marketId, field: "resolvesAt" });
+    throw e;
+  }
 }
 
 function equalWeights(ids: readonly string[]): Weights {
@@ -270,6 +295,8 @@ function snapshot(h: Held): Position {
     cost,
     pnl,
     pnlPct: pnlRatio(pnl, cost),
+    ...(h.label === undefined ? {} : { label: h.label }),
+    ...(h.resolvesAt === undefined ? {} : { resolvesAt: h.resolvesAt }),
   };
 }
 
@@ -354,13 +381,17 @@ export class Portfolio {
     const size = check.size(pos.size, "size", id);
     const entryPrice = check.price(pos.entryPrice, "entryPrice", id);
     const currentPrice = pos.currentPrice === undefined ? entryPrice : check.price(pos.currentPrice, "currentPrice", id);
+    if (pos.label !== undefined && typeof pos.label !== "string") {
+      fail("INVALID_ARGUMENT", `market "${id}": label must be a string, got ${check.show(pos.label)}`, { marketId: id, field: "label" });
+    }
+    const resolvesAt = pos.resolvesAt === undefined ? undefined : resolutionTime(pos.resolvesAt, id);
     const old = this.#held.get(id);
     let prices = [currentPrice];
     if (old && old.side === s) {
       prices = old.prices;
       if (prices[prices.length - 1] !== currentPrice) pushPrice(prices, currentPrice);
     }
-    this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, prices });
+    this.#held.set(id, { marketId: id, side: s, size, entryPrice, currentPrice, label: pos.label, resolvesAt, prices });
   }
 
   /** Sets the current price (of the held side) and records it as a new observation. */
@@ -723,8 +754,9 @@ export class Portfolio {
   }
 
   /**
-   * A versioned, lossless JSON form (`{ format: "hz-portfolio/portfolio", version: 1, … }`): name,
-   * configured capital, seed, positions and their recorded prices. Runtime settings are not saved.
+   * A versioned, lossless JSON form (`{ format: "hz-portfolio/portfolio", version: 3, … }`): name,
+   * configured capital, seed, positions (with their `label` and `resolvesAt`) and their recorded
+   * prices, and the events. Runtime settings are not saved. `fromJSON` also reads versions 1 and 2.
    */
   toJSON(): PortfolioJSON {
     return portfolioToJSON(this);

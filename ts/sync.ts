@@ -8,8 +8,8 @@ import type { EventDefinition } from "./events.js";
 
 /** `format` of {@link PortfolioJSON}. */
 export const PORTFOLIO_JSON_FORMAT = "hz-portfolio/portfolio";
-/** `version` of {@link PortfolioJSON} written by this release (it also reads version 1, which had no events). */
-export const PORTFOLIO_JSON_VERSION = 2;
+/** `version` of {@link PortfolioJSON} written by this release (3: positions may carry `label` and `resolvesAt`). It also reads version 2 (no labels) and version 1 (no events). */
+export const PORTFOLIO_JSON_VERSION = 3;
 /** Same as `MAX_PRICE_HISTORY` of portfolio.ts (kept here to avoid a load-time import cycle). */
 const PORTFOLIO_MAX_HISTORY = 10_000;
 
@@ -130,8 +130,8 @@ export interface FromEngineOptions extends PortfolioOptions {
 export interface PortfolioJSON {
   /** Always {@link PORTFOLIO_JSON_FORMAT} (`"hz-portfolio/portfolio"`). */
   format: typeof PORTFOLIO_JSON_FORMAT;
-  /** {@link PORTFOLIO_JSON_VERSION} (version 1, without `events`, is still read). */
-  version: typeof PORTFOLIO_JSON_VERSION | 1;
+  /** {@link PORTFOLIO_JSON_VERSION} (3). Versions 2 (no `label`/`resolvesAt`) and 1 (no `events`) are still read. */
+  version: typeof PORTFOLIO_JSON_VERSION | 1 | 2;
   /** The Portfolio's name (label shown by `summary()`). */
   name: string;
   /** `configuredCapital`, or null. */
@@ -151,7 +151,11 @@ export interface PortfolioJSON {
     /** Current price per share of the held side, in [0, 1] (= the last of `prices`). */
     currentPrice: number;
     /** Recorded held-side prices, oldest first, ending with `currentPrice` (at most 10 000). */
-    prices: number[]
+    prices: number[];
+    /** The position's label (version 3; omitted when it has none). */
+    label?: string;
+    /** When the market resolves, ms since the Unix epoch (version 3; omitted when unknown). */
+    resolvesAt?: number;
   }[];
   /** Event definitions in order (`{ eventId, markets, exhaustive }`); absent in version 1. */
   events?: EventDefinition[];
@@ -167,7 +171,7 @@ function sideOf(v: unknown, marketId: string): Side {
 }
 
 /** Adds a position with a price record: addPosition at the oldest price, then updatePrice for the rest. */
-function load(p: Portfolio, pos: { marketId: string; side: Side; size: number; entryPrice: number }, prices: readonly number[]): void {
+function load(p: Portfolio, pos: { marketId: string; side: Side; size: number; entryPrice: number; label?: string; resolvesAt?: number }, prices: readonly number[]): void {
   p.addPosition({ ...pos, currentPrice: prices[0]! });
   for (let i = 1; i < prices.length; i++) p.updatePrice(pos.marketId, prices[i]!);
 }
@@ -392,6 +396,8 @@ export function portfolioToJSON(p: Portfolio): PortfolioJSON {
       entryPrice: x.entryPrice,
       currentPrice: x.currentPrice,
       prices: p.priceHistory(x.marketId),
+      ...(x.label === undefined ? {} : { label: x.label }),
+      ...(x.resolvesAt === undefined ? {} : { resolvesAt: x.resolvesAt }),
     })),
     events: p.eventDefinitions().map((d) => ({ eventId: d.eventId, markets: [...d.markets], exhaustive: d.exhaustive })),
   };
@@ -402,7 +408,7 @@ export function portfolioToJSON(p: Portfolio): PortfolioJSON {
  * are not saved (e.g. `runtime`). Throws HzError (INVALID_ARGUMENT for another format/version). @internal
  */
 export function portfolioFromJSON(Class: PortfolioClass, json: PortfolioJSON | string, options: Omit<PortfolioOptions, "name" | "capital" | "seed"> = {}): Portfolio {
-  const j = parseVersioned(json, PORTFOLIO_JSON_FORMAT, [1, PORTFOLIO_JSON_VERSION], "portfolio");
+  const j = parseVersioned(json, PORTFOLIO_JSON_FORMAT, [1, 2, PORTFOLIO_JSON_VERSION], "portfolio");
   const extra = check.options(options, "options") as PortfolioOptions;
   const p = new Class({
     ...extra,
@@ -424,7 +430,20 @@ export function portfolioFromJSON(Class: PortfolioClass, json: PortfolioJSON | s
     if (prices[prices.length - 1] !== x.currentPrice) {
       fail("INVALID_ARGUMENT", `portfolio JSON: market "${id}": the last recorded price must equal currentPrice`, { marketId: id, field: "prices" });
     }
-    load(p, { marketId: id, side: sideOf(x.side, id), size: x.size as number, entryPrice: x.entryPrice as number }, prices);
+    if (j.version !== PORTFOLIO_JSON_VERSION && (x.label !== undefined || x.resolvesAt !== undefined)) {
+      fail("INVALID_ARGUMENT", `portfolio JSON version ${String(j.version)}: market "${id}": label and resolvesAt need version ${PORTFOLIO_JSON_VERSION}`, { marketId: id, field: "positions" });
+    }
+    if (x.resolvesAt !== undefined && typeof x.resolvesAt !== "number") {
+      fail("INVALID_ARGUMENT", `portfolio JSON: market "${id}": resolvesAt must be ms since the Unix epoch, got ${check.show(x.resolvesAt)}`, { marketId: id, field: "resolvesAt" });
+    }
+    load(p, {
+      marketId: id,
+      side: sideOf(x.side, id),
+      size: x.size as number,
+      entryPrice: x.entryPrice as number,
+      ...(x.label === undefined ? {} : { label: x.label as string }),
+      ...(x.resolvesAt === undefined ? {} : { resolvesAt: x.resolvesAt }),
+    }, prices);
   }
   if (j.version !== 1) {
     if (!Array.isArray(j.events)) fail("INVALID_ARGUMENT", "portfolio JSON: events must be an array", { field: "events" });

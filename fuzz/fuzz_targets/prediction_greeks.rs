@@ -14,7 +14,12 @@ fuzz_target!(|data: &[u8]| {
     let sides: Vec<u8> = (0..if ragged == 0xFE { n.saturating_sub(1) } else { n }).map(|_| inp.byte()).collect();
     // Read last so the seed corpus (made before models existed) keeps its meaning.
     let model = inp.byte() % 3; // 0 horizon, 1 digital, 2 an unknown code: must be a clean error
-    let r = hz_portfolio::bindings::prediction_greeks_batch_checked(&prices, &sizes, &sides, t_hours, vol, model);
+    // Per-position hours to resolution, read after everything else (same reason): the first is the
+    // seed's `t_hours`, the others arbitrary; 0xFD makes them one too many (a clean error).
+    let mut hours = vec![t_hours];
+    hours.extend(inp.vec(if ragged == 0xFD { n } else { n.saturating_sub(1) }));
+    hours.truncate(if ragged == 0xFD { n + 1 } else { n });
+    let r = hz_portfolio::bindings::prediction_greeks_batch_checked(&prices, &sizes, &sides, &hours, vol, model);
     common::check("predictionGreeksBatch", &r);
     if let Ok(v) = &r {
         assert_eq!(v.len(), 4 * n);

@@ -184,14 +184,14 @@ pub fn prediction_greeks_checked(price: f64, size: f64, is_yes: bool, t_hours: f
 }
 
 /// See [`prediction_greeks_batch`].
-pub fn prediction_greeks_batch_checked(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64, model: u8) -> Result<Vec<f64>, HzError> {
+pub fn prediction_greeks_batch_checked(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: &[f64], vol: f64, model: u8) -> Result<Vec<f64>, HzError> {
     let model = greeks_model(model)?;
-    if prices.len() != sizes.len() || prices.len() != is_yes.len() {
-        return Err(HzError::InvalidArgument("greeks: prices, sizes and sides differ in length".into()));
+    if prices.len() != sizes.len() || prices.len() != is_yes.len() || prices.len() != t_hours.len() {
+        return Err(HzError::InvalidArgument("greeks: prices, sizes, sides and hours to resolution differ in length".into()));
     }
     let mut out = Vec::with_capacity(prices.len() * 4);
     for i in 0..prices.len() {
-        let g = greeks::prediction_greeks_with(prices[i], sizes[i], is_yes[i] != 0, t_hours, vol, model)?;
+        let g = greeks::prediction_greeks_with(prices[i], sizes[i], is_yes[i] != 0, t_hours[i], vol, model)?;
         out.extend_from_slice(&[g.delta, g.gamma, g.theta, g.vega]);
     }
     Ok(out)
@@ -290,9 +290,9 @@ pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol:
 }
 
 /// Greeks of many positions at once: `[delta, gamma, theta, vega]` per position, concatenated;
-/// `model` 0 = Horizon's, 1 = digital.
+/// `t_hours[i]` is position i's own time to resolution (hours, ≥ 0); `model` 0 = Horizon's, 1 = digital.
 #[wasm_bindgen(js_name = predictionGreeksBatch)]
-pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: f64, vol: f64, model: u8) -> JsResult<Vec<f64>> {
+pub fn prediction_greeks_batch(prices: &[f64], sizes: &[f64], is_yes: &[u8], t_hours: &[f64], vol: f64, model: u8) -> JsResult<Vec<f64>> {
     prediction_greeks_batch_checked(prices, sizes, is_yes, t_hours, vol, model).map_err(to_js)
 }
 

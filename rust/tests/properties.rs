@@ -351,15 +351,15 @@ proptest! {
     /// Greeks of valid positions are finite.
     #[test]
     fn greeks_are_finite(
-        pos in prop::collection::vec((0.0f64..=1.0, 0.0f64..1e6, any::<bool>()), 0..20),
-        t_hours in 0.0f64..1e5,
+        pos in prop::collection::vec((0.0f64..=1.0, 0.0f64..1e6, any::<bool>(), 0.0f64..1e5), 0..20),
         vol in 1e-6f64..10.0,
         model in 0u8..2,
     ) {
         let prices: Vec<f64> = pos.iter().map(|p| p.0).collect();
         let sizes: Vec<f64> = pos.iter().map(|p| p.1).collect();
         let yes: Vec<u8> = pos.iter().map(|p| p.2 as u8).collect();
-        let g = prediction_greeks_batch_checked(&prices, &sizes, &yes, t_hours, vol, model).unwrap();
+        let hours: Vec<f64> = pos.iter().map(|p| p.3).collect();
+        let g = prediction_greeks_batch_checked(&prices, &sizes, &yes, &hours, vol, model).unwrap();
         prop_assert_eq!(g.len(), 4 * pos.len());
         prop_assert!(all_finite(&g), "{g:?}");
     }

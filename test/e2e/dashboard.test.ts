@@ -3,9 +3,13 @@
 // that the replay advances, the metrics equal what Node computes for the same state and seed, the
 // cancel button stops a long Monte Carlo run, executing orders updates the positions table, the
 // charts are drawn and the page logs no errors. Artifact: test-results/dashboard.png.
-// Set HZ_UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/dashboard.png (the README's screenshot).
+// First, the "My portfolio" tab (the default): a position added by hand, each importer fixture
+// (Polymarket JSON, Kalshi JSON, CSV) through the file input and drag-and-drop, a probability, a
+// reload that keeps everything, risk with an event's worst-case loss, and the phone layout.
+// Set HZ_UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/dashboard.png and docs/dashboard-phone.png
+// (the README's screenshots) and docs/dashboard-replay.png.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,9 +17,11 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Portfolio, shutdown, type PortfolioJSON, type PortfolioMetrics } from "../../dist/index.js";
+import { Portfolio, fromKalshiPositions, fromPolymarketPositions, parsePositionsCsv, shutdown, type PortfolioJSON, type PortfolioMetrics } from "../../dist/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+const fixtures = join(root, "fixtures/importers");
+const fixture = (name: string) => readFileSync(join(fixtures, name), "utf8");
 const appDir = join(root, "examples/dashboard/dist");
 const artifacts = join(root, "test-results");
 
@@ -108,8 +114,265 @@ describe("dashboard in Chromium", () => {
     await shutdown();
   });
 
-  it("loads and replays the PredictIt data, with live metrics from the worker pool", async () => {
+  // ---------------------------------------------------------------- My portfolio
+
+  interface MineState {
+    portfolio: PortfolioJSON;
+    probs: [string, number][];
+    fee: { kind: string; value?: number };
+    eventLabels: [string, string][];
+  }
+  const mine = <T>(fn: string): Promise<T> => page.evaluate(`(() => { const m = window.__mine; return ${fn}; })()`) as Promise<T>;
+  const state = async (): Promise<MineState> => JSON.parse(await mine<string>("JSON.stringify(m.state())")) as MineState;
+  const mineIdle = () => page.waitForFunction(() => window.__mine?.ready && !window.__mine.busy, undefined, { timeout: 60_000 });
+  const message = async () => ({ kind: await page.getByTestId("my-message").getAttribute("data-kind"), text: (await page.getByTestId("my-message").textContent()) ?? "" });
+  const money2 = (x: number) => `${x < 0 ? "−" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+  it("opens on My portfolio; adds, edits and removes a position by hand; bad input is refused, formatted, changing nothing", async () => {
     await page.goto(base);
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await mineIdle();
+    expect(await page.getByTestId("tab-mine").getAttribute("aria-selected")).toBe("true");
+    expect(await page.getByTestId("demo-tab").isHidden()).toBe(true);
+    const form = async (v: Record<string, string>) => {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "side") await page.getByTestId("form-side").selectOption(x);
+        else await page.getByTestId(`form-${k}`).fill(x);
+      }
+      await page.getByTestId("form-submit").click();
+    };
+    await form({ market: "fed-cut", side: "yes", size: "400", entry: "0.45", price: "0.52", label: "Fed cut in 2030?", resolves: "2030-01-01T12:00" });
+    await form({ market: "__proto__", side: "no", size: "1000", entry: "0.7", price: "0.65", label: "", resolves: "" });
+    const rows = page.getByTestId("my-position-row");
+    expect(await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.market))).toEqual(["fed-cut", "__proto__"]);
+    expect(await page.locator("[data-market=fed-cut] [data-testid=my-size]").textContent()).toBe("400.00");
+    expect(await page.getByTestId("my-total-value").textContent()).toBe("$858.00"); // 400 × 0.52 + 1000 × 0.65
+    const s = await state();
+    expect(s.portfolio.positions[0]).toMatchObject({ marketId: "fed-cut", label: "Fed cut in 2030?", resolvesAt: await page.evaluate(() => new Date("2030-01-01T12:00").getTime()) });
+    expect(s.portfolio.positions[1]).toMatchObject({ marketId: "__proto__", side: "no", size: 1000 });
+
+    // Bad input: the library's HzError, formatted; nothing changes.
+    const before = JSON.stringify(await state());
+    await form({ market: "fed-cut", side: "yes", size: "-5", entry: "0.45", price: "", label: "", resolves: "" });
+    let m = await message();
+    expect(m.kind).toBe("error");
+    expect(m.text).toMatch(/^position: INVALID_SIZE: market "fed-cut"/);
+    await form({ market: "x", side: "yes", size: "10", entry: "1.000000123456", price: "", label: "", resolves: "" });
+    m = await message();
+    expect(m.text).toMatch(/INVALID_PRICE/);
+    expect(m.text).not.toMatch(/\d\.\d{5,}/); // raw floats are formatted
+    expect(JSON.stringify(await state())).toBe(before);
+
+    // Edit (the form is filled from the row) and remove.
+    await page.locator("[data-market=fed-cut] [data-testid=edit-position]").click();
+    expect(await page.getByTestId("form-size").inputValue()).toBe("400");
+    await page.getByTestId("form-size").fill("500");
+    await page.getByTestId("form-submit").click();
+    expect(await page.locator("[data-market=fed-cut] [data-testid=my-size]").textContent()).toBe("500.00");
+    await page.locator("[data-market=__proto__] [data-testid=remove-position]").click();
+    expect(await rows.count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("imports each fixture (Polymarket and Kalshi JSON, CSV; file input and drag-and-drop) with its events as groups", async () => {
+    const ids = async () => (await state()).portfolio.positions.map((p) => p.marketId);
+    // Polymarket, through the file input
+    await page.getByTestId("import-file").setInputFiles(join(fixtures, "polymarket-positions.json"));
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.text.startsWith("imported"));
+    const poly = fromPolymarketPositions(JSON.parse(fixture("polymarket-positions.json")));
+    expect(await ids()).toEqual(["fed-cut", ...poly.positions.map((p) => p.marketId)]);
+    expect((await message()).text).toMatch(/^imported 6 positions and 1 event from polymarket-positions\.json; skipped 2/);
+    // Kalshi: positions with its markets and events, together
+    await page.getByTestId("import-file").setInputFiles(["kalshi-positions-fp.json", "kalshi-markets-dollars.json", "kalshi-events.json"].map((f) => join(fixtures, f)));
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.text.includes("kalshi-positions-fp.json"));
+    const kalshi = fromKalshiPositions(JSON.parse(fixture("kalshi-positions-fp.json")), { markets: JSON.parse(fixture("kalshi-markets-dollars.json")), events: JSON.parse(fixture("kalshi-events.json")) });
+    expect((await message()).kind).toBe("ok");
+    // CSV, dropped on the drop zone
+    const csv = fixture("positions.csv");
+    const dt = await page.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], "positions.csv", { type: "text/csv" }));
+      return d;
+    }, csv);
+    await page.getByTestId("drop-zone").dispatchEvent("drop", { dataTransfer: dt });
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.text.includes("positions.csv"));
+    const fromCsv = parsePositionsCsv(csv);
+    expect(await ids()).toEqual(["fed-cut", ...poly.positions, ...kalshi.positions, ...fromCsv.positions].map((p) => (typeof p === "string" ? p : p.marketId)));
+    const s = await state();
+    expect(s.portfolio.events!.map((e) => e.eventId)).toEqual(["presidential-election-winner-2028", "KXFEDDECISION-26DEC", "pres-2028"]);
+    expect(s.eventLabels).toContainEqual(["KXFEDDECISION-26DEC", "Fed decision in December 2026"]);
+    // events are shown as groups, their markets under them
+    expect(await page.getByTestId("event-group").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.event))).toEqual(["presidential-election-winner-2028", "KXFEDDECISION-26DEC", "pres-2028"]);
+    const order = await page.locator("[data-testid=my-positions] tbody tr").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.event ?? (e as HTMLElement).dataset.market ?? ""));
+    expect(order.slice(order.indexOf("pres-2028"), order.indexOf("pres-2028") + 3)).toEqual(["pres-2028", "election-alice", "election-bob"]);
+    expect(await page.locator("tr[data-market=fed-cut-dec]").textContent()).toContain("Fed cut in December, 2026?");
+
+    // A malformed file imports nothing and says which row and field.
+    const before = JSON.stringify(await state());
+    await page.getByTestId("import-file").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from("market_id,side,size,entry_price\na,yes,10,0.5\nb,maybe,10,0.5\n") });
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.kind === "error");
+    expect((await message()).text).toMatch(/^import bad\.csv: INVALID_ARGUMENT: .*row 2/);
+    expect(JSON.stringify(await state())).toBe(before);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("takes my probabilities and a fee model, proposes Kelly orders (never on a resolved market), and keeps everything across a reload", async () => {
+    const prob = (id: string) => page.locator(`[data-testid=prob-input][data-market="${id}"]`);
+    await prob("fed-cut").fill("0.7");
+    await prob("fed-cut").blur();
+    await prob("election-alice").fill("0.45");
+    await prob("election-alice").blur();
+    await prob("__proto__").fill("0.2");
+    await prob("__proto__").blur();
+    // A bad probability is refused, formatted.
+    await prob("election-bob").fill("1.5");
+    await prob("election-bob").blur();
+    expect((await message()).text).toMatch(/INVALID_PROBABILITY: market "election-bob": probability must be in \[0, 1\]/);
+    // A resolved market (won: price 1) with a probability is never traded.
+    await page.getByTestId("form-market").fill("done-deal");
+    await page.getByTestId("form-size").fill("100");
+    await page.getByTestId("form-entry").fill("0.4");
+    await page.getByTestId("form-price").fill("1");
+    await page.getByTestId("form-submit").click();
+    await prob("done-deal").fill("0.99");
+    await prob("done-deal").blur();
+    await page.getByTestId("fee-model").selectOption("kalshi");
+    await page.getByTestId("my-capital").fill("5000");
+    await page.getByTestId("my-capital").blur();
+    await page.getByTestId("kelly-button").click();
+    await page.waitForFunction(() => window.__mine.orders.length > 0);
+    await mineIdle();
+    const orders = await mine<{ marketId: string; estimatedFee?: number }[]>("m.orders");
+    expect(orders.map((o) => o.marketId)).not.toContain("done-deal");
+    expect(orders.every((o) => o.estimatedFee !== undefined)).toBe(true);
+    expect(await page.getByTestId("my-order-row").count()).toBe(orders.length);
+    for (const text of await page.locator("[data-testid=my-orders] td").allTextContents()) expect(text).not.toMatch(/\d\.\d{5,}/);
+
+    const s = await state();
+    expect(s.probs).toEqual([["fed-cut", 0.7], ["election-alice", 0.45], ["__proto__", 0.2], ["done-deal", 0.99]]);
+    expect(s.fee).toEqual({ kind: "kalshi" });
+    expect(s.portfolio.capital).toBe(5000);
+    await page.reload();
+    await mineIdle();
+    expect(JSON.stringify(await state())).toBe(JSON.stringify(s));
+    expect(await prob("__proto__").inputValue()).toBe("0.2");
+    expect(await page.getByTestId("fee-model").inputValue()).toBe("kalshi");
+    expect(await page.getByTestId("my-position-row").count()).toBe(s.portfolio.positions.length);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("runs risk with my probabilities: VaR/CVaR, each event's worst-case loss, Greeks at each position's time to resolution", async () => {
+    await page.getByTestId("my-run").click();
+    await page.waitForFunction(() => window.__mine.last !== null && !window.__mine.busy, undefined, { timeout: 60_000 });
+    const m = JSON.parse(await mine<string>("JSON.stringify(m.last)")) as PortfolioMetrics;
+    const s = await state();
+    // Node, from the saved state: the same exact event results
+    const p = Portfolio.fromJSON(s.portfolio);
+    const node = await p.metrics({ nSimulations: 20_000, seed: 42, tHours: 24, vol: 0.2, probs: Object.fromEntries(s.probs.filter(([id]) => id !== "done-deal")), asOf: m.asOf! });
+    expect(m.var95).toBe(node.var95);
+    expect(m.cvar95).toBe(node.cvar95);
+    expect(m.winProbability).toBe(node.winProbability);
+    expect(m.greeks).toEqual(JSON.parse(JSON.stringify(node.greeks)));
+    expect(m.tHoursByMarket["__proto__"]).toBe(24); // no resolution date: the hours field
+    expect(m.tHoursByMarket["fed-cut"]).toBeGreaterThan(24 * 365); // 2030
+    const worst = page.locator("[data-testid=my-event-row][data-event=pres-2028] [data-testid=event-worst-case]");
+    expect(Number(await worst.getAttribute("data-value"))).toBe(node.events["pres-2028"]!.worstCaseLoss);
+    expect(await worst.textContent()).toBe(money2(node.events["pres-2028"]!.worstCaseLoss));
+    expect(await page.getByTestId("my-event-row").count()).toBe(3);
+    expect(await page.getByTestId("my-metric-var95").textContent()).toBe(money2(node.var95));
+    expect(await page.getByTestId("my-greeks-row").count()).toBe(s.portfolio.positions.length);
+    expect(await page.getByTestId("greeks-explain").textContent()).toContain("$1 per +1¢");
+    expect(await page.locator("[data-testid=my-histogram] svg rect").count()).toBe(m.pnlHistogram.counts.length);
+    expect(pageErrors).toEqual([]);
+
+    // Kelly orders on screen too, for the screenshot
+    await page.getByTestId("kelly-button").click();
+    await page.waitForFunction(() => window.__mine.orders.length > 0 && !window.__mine.busy);
+    mkdirSync(artifacts, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const png = await page.screenshot({ fullPage: true });
+    writeFileSync(join(artifacts, "dashboard-mine.png"), png);
+    if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard.png"), png);
+  }, 120_000);
+
+  it("exports everything to a JSON file and imports it back (after Remove all)", async () => {
+    const saved = JSON.stringify(await state());
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-button").click()]);
+    const file = join(artifacts, "dashboard-export.json");
+    await download.saveAs(file);
+    expect(JSON.stringify(JSON.parse(readFileSync(file, "utf8")))).toBe(saved);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByTestId("clear-all").click();
+    await page.waitForFunction(() => window.__mine.state().portfolio.positions.length === 0);
+    expect((await state()).probs).toEqual([]);
+    // a file of another format is refused, formatted, and changes nothing
+    await page.getByTestId("import-file").setInputFiles({ name: "other.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify({ hello: 1 })) });
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.kind === "error");
+    expect((await message()).text).toMatch(/^import other\.json: INVALID_ARGUMENT: other\.json: not a Polymarket positions array/);
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.waitForFunction(() => window.__mine.messages.at(-1)?.text.startsWith("restored"));
+    expect(JSON.stringify(await state())).toBe(saved);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("fits a 390 px phone: no page overflow (wide tables scroll inside their card)", async () => {
+    // same storage as the main page: the portfolio entered above
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() });
+    const phone = await context.newPage();
+    phone.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`phone console.error: ${m.text()}`);
+    });
+    phone.on("pageerror", (e) => pageErrors.push(`phone pageerror: ${e.message}`));
+    await phone.goto(base);
+    await phone.waitForFunction(() => window.__mine?.ready);
+    await phone.getByTestId("my-run").click();
+    await phone.waitForFunction(() => window.__mine.last !== null && !window.__mine.busy, undefined, { timeout: 60_000 });
+    const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.view);
+    expect(widths.body).toBeLessThanOrEqual(widths.view);
+    await phone.getByTestId("kelly-button").click();
+    await phone.waitForFunction(() => window.__mine.orders.length > 0 && !window.__mine.busy);
+    await phone.evaluate(() => window.scrollTo(0, 0)); // the header is sticky
+    const png = await phone.screenshot({ fullPage: true });
+    writeFileSync(join(artifacts, "dashboard-phone.png"), png);
+    if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard-phone.png"), png);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("shows the correlation heatmap once the prices have a history (each saved price change is an observation)", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } }); // empty storage
+    const p2 = await context.newPage();
+    p2.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(`heatmap page console.error: ${m.text()}`);
+    });
+    await p2.goto(base);
+    await p2.waitForFunction(() => window.__mine?.ready);
+    const prices: Record<string, string[]> = { a: ["0.40", "0.45", "0.43", "0.50"], b: ["0.60", "0.58", "0.61", "0.55"] };
+    for (const [id, ps] of Object.entries(prices)) {
+      for (const [k, x] of ps.entries()) {
+        await p2.getByTestId("form-market").fill(id);
+        await p2.getByTestId("form-size").fill("100");
+        await p2.getByTestId("form-entry").fill(ps[0]!);
+        await p2.getByTestId("form-price").fill(x);
+        await p2.getByTestId("form-submit").click();
+        await p2.waitForFunction(([m, n]) => window.__mine.state().portfolio.positions.find((p) => p.marketId === m)?.prices.length === n, [id, k + 1] as const);
+      }
+    }
+    await p2.getByTestId("my-run").click();
+    await p2.waitForFunction(() => window.__mine.last !== null && !window.__mine.busy, undefined, { timeout: 60_000 });
+    expect(await p2.evaluate(() => window.__mine.last!.correlationMatrix?.length)).toBe(2);
+    expect(await p2.locator("[data-testid=my-heatmap] svg rect").count()).toBe(4);
+    expect(await p2.getByTestId("my-heatmap").isVisible()).toBe(true);
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  // ---------------------------------------------------------------- Demo replay
+
+  it("loads and replays the PredictIt data, with live metrics from the worker pool", async () => {
+    await page.goto(`${base}#demo`);
     await page.waitForFunction(() => window.__hz?.ready === true, undefined, { timeout: 30_000 });
     expect(await hz<number>("hz.steps")).toBe(159);
     const first = await hz<number>("hz.step");
@@ -233,7 +496,9 @@ describe("dashboard in Chromium", () => {
     expect(sizesAfter).not.toEqual(sizesBefore);
     const engine = await hz<{ positions: { marketId: string; size: number }[] }>("hz.engine()");
     const rows = await page.getByTestId("position-row").evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.market, e.querySelector("[data-testid=position-size]")!.textContent]));
-    expect(rows).toEqual(engine.positions.map((p) => [p.marketId, p.size.toFixed(1)]));
+    expect(rows).toEqual(engine.positions.map((p) => [p.marketId, p.size.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })]));
+    // messages are formatted: no raw floats in the rejection reasons
+    expect(await page.getByTestId("execution-results").textContent()).not.toMatch(/\d\.\d{5,}/);
     expect(Number(await page.getByTestId("engine-positions").getAttribute("data-value"))).toBeLessThanOrEqual(6_000 * (1 + 1e-9));
     // The metrics were recomputed for the new positions, and still match Node.
     const run = await lastRun();
@@ -268,7 +533,7 @@ describe("dashboard in Chromium", () => {
     await page.evaluate(() => window.scrollTo(0, 0)); // the header is sticky
     const png = await page.screenshot({ fullPage: true });
     writeFileSync(join(artifacts, "dashboard.png"), png);
-    if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard.png"), await page.screenshot({ fullPage: true }));
+    if (process.env.HZ_UPDATE_DOCS_SCREENSHOT) writeFileSync(join(root, "docs/dashboard-replay.png"), await page.screenshot({ fullPage: true }));
     expect(new Set(png).size).toBeGreaterThan(200);
     // Decode the PNG in the page and look at its pixels: many colours, not one flat field.
     const pixels = await page.evaluate(async (b64) => {
@@ -319,6 +584,29 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("reset-button").click();
     await page.waitForFunction(() => window.__hz.step <= 2, undefined, { timeout: 30_000 });
   }, 120_000);
+
+  it("at the end of the replay, resolved markets (1¢ / 99¢ on election day) are never proposed", async () => {
+    await page.getByTestId("speed").selectOption("1000");
+    await page.getByTestId("optimizer-equal").check();
+    await setInput("input-invest", "100");
+    if (!(await hz<boolean>("hz.playing"))) await page.getByTestId("play-toggle").click();
+    await page.waitForFunction(() => window.__hz.step === window.__hz.steps && !window.__hz.playing, undefined, { timeout: 100_000 });
+    await idle();
+    const orders = await hz<{ marketId: string; price: number }[]>("hz.orders");
+    const last = await hz<Record<string, number>>("Object.fromEntries(hz.portfolio().positions.map((p) => [p.marketId, p.side === 'yes' ? p.currentPrice : 1 - p.currentPrice]))");
+    const resolvedHeld = Object.entries(last).filter(([, y]) => y <= 0.01 || y >= 0.99).map(([id]) => id);
+    expect(resolvedHeld.length).toBeGreaterThan(0); // the check below is not vacuous
+    for (const o of orders) expect(resolvedHeld).not.toContain(o.marketId);
+    for (const o of orders) expect(o.price > 0.01 && o.price < 0.99).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("the replay tab fits a 390 px phone too", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
 
   it("logged no console errors or page errors", () => {
     expect(pageErrors).toEqual([]);

@@ -1,5 +1,6 @@
 /// <reference types="vite/client" />
-// The hz-portfolio dashboard: replays the real PredictIt 2018 Senate closes through a paper-trading
+// The hz-portfolio dashboard. "My portfolio" (mine.ts, the default tab) is the trader's own book;
+// "Demo replay" (this file) replays the real PredictIt 2018 Senate closes through a paper-trading
 // Engine with a simple dip-buying strategy, follows it with a Portfolio, and shows live positions,
 // the four optimizers' target weights with their rebalance orders (executable through the engine's
 // RiskConfig), and Monte Carlo risk computed in the library's worker pool.
@@ -19,6 +20,8 @@ import {
 } from "hz-portfolio";
 import csv from "../../../data/predictit-2018-senate/prices.csv?raw";
 import { groupedBars, heatmap, histogram, sparkline } from "./charts";
+import { formatMessage, shares } from "./format";
+import { startMine } from "./mine";
 import "./style.css";
 
 // ------------------------------------------------------------------ set-up
@@ -27,6 +30,8 @@ const CAPITAL = 10_000;
 const RISK = { maxPositionPerMarket: 20_000, maxOrderSize: 10_000, maxTotalExposure: 6_000, maxDailyLoss: 200 };
 const rows = parsePriceCsv(csv);
 const DAYS = new Set(rows.map((r) => r.timestamp)).size;
+/** The last day of the data (election day, 2018-11-06): its closes decide the races. */
+const LAST_DAY = Math.max(...rows.map((r) => r.timestamp));
 
 const OPTIMIZERS = [
   { key: "kelly", name: "Kelly (½, q = 10-day mean)", color: "#e07b39" },
@@ -156,7 +161,7 @@ window.__hz = hz;
 // ------------------------------------------------------------------ formatting
 
 const short = (id: string) => id.replace(/^PI\d+-/, "");
-const money = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); // to the cent
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
 const num = (x: number, d = 3) => (Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toFixed(d));
 const signed = (el: HTMLElement, x: number) => el.classList.toggle("neg", x < 0);
@@ -212,10 +217,10 @@ async function trade(s: Session, e: Engine): Promise<void> {
 }
 
 function logOrder(s: Session, r: OrderResult): void {
-  const what = `${r.action} ${num(r.requestedSize, 1)} ${r.side.toUpperCase()} ${short(r.marketId)}`;
+  const what = `${r.action} ${shares(r.requestedSize)} ${r.side.toUpperCase()} ${short(r.marketId)}`;
   if (r.status === "filled") {
     s.fills++;
-    s.log.unshift({ kind: "fill", text: `${s.date} ${what}: filled ${num(r.size, 1)} @ ${r.price}${r.partial ? " (partial)" : ""}` });
+    s.log.unshift({ kind: "fill", text: `${s.date} ${what}: filled ${shares(r.size)} @ ${r.price.toFixed(2)}${r.partial ? " (partial)" : ""}` });
   } else {
     s.rejects++;
     s.log.unshift({ kind: "reject", text: `${s.date} ${what}: rejected (${r.reason})` });
@@ -359,7 +364,7 @@ function renderPositions(): void {
     r.dataset.market = x.marketId;
     cell(r, short(x.marketId)).title = x.marketId;
     cell(r, x.side.toUpperCase(), x.side);
-    cell(r, num(x.size, 1), "num").dataset.testid = "position-size";
+    cell(r, shares(x.size), "num").dataset.testid = "position-size";
     cell(r, x.entryPrice.toFixed(4), "num");
     cell(r, x.currentPrice.toFixed(2), "num");
     cell(r, money(x.value), "num");
@@ -439,11 +444,23 @@ function currentOrders(): RebalanceOrder[] {
   const p = session.live;
   const held = p.marketIds();
   // Targets are recomputed after every change; until then (a market just opened) show none.
-  if (!t || held.length !== Object.keys(t).length || !held.every((id) => id in t)) return [];
+  if (!t || held.length !== Object.keys(t).length || !held.every((id) => Object.prototype.hasOwnProperty.call(t, id))) return [];
   const invest = Math.max(0, Math.min(100, Number(ui.invest.value) || 0)) / 100;
   const scale = (invest * session.engine.equity()) / p.capital;
   const target = Object.fromEntries(Object.entries(t).map(([id, w]) => [id, w * scale]));
-  return p.rebalanceOrders(target, { threshold: 0.001 });
+  // Resolved markets are never traded: settled ones, and (once election day's closes are in) those at
+  // PredictIt's 1¢ / 99¢ bounds, which is how this data marks a decided race.
+  return p.rebalanceOrders(target, { threshold: 0.001 }).filter((o) => !resolvedInReplay(o.marketId));
+}
+
+/** A market the replay treats as resolved: settled in the engine, or at 1¢ / 99¢ on the last day. */
+function resolvedInReplay(id: string): boolean {
+  const e = session.engine;
+  if (!e.hasMarket(id)) return false;
+  if (e.isSettled(id)) return true;
+  if ((e.now() ?? -Infinity) < LAST_DAY) return false;
+  const y = e.price(id);
+  return y <= 0.01 || y >= 0.99;
 }
 
 function renderOrders(): void {
@@ -460,7 +477,7 @@ function renderOrders(): void {
     const r = body.insertRow();
     r.dataset.testid = "order-row";
     cell(r, o.action, o.action);
-    cell(r, num(o.sizeDelta, 1), "num");
+    cell(r, shares(o.sizeDelta), "num");
     cell(r, o.side.toUpperCase(), o.side);
     cell(r, short(o.marketId)).title = o.marketId;
     cell(r, o.price.toFixed(2), "num");
@@ -482,9 +499,9 @@ ui.execute.addEventListener("click", async () => {
         const li = document.createElement("li");
         li.dataset.testid = "execution-result";
         li.dataset.status = r.status;
-        const what = `${r.action} ${num(r.requestedSize, 1)} ${r.side.toUpperCase()} ${short(r.marketId)}`;
+        const what = `${r.action} ${shares(r.requestedSize)} ${r.side.toUpperCase()} ${short(r.marketId)}`;
         li.className = r.status === "filled" ? "fill" : "reject";
-        li.textContent = r.status === "filled" ? `✔ ${what}: filled ${num(r.size, 1)} @ ${r.price}` : `✘ ${what}: rejected (${r.reason}) — ${r.message}`;
+        li.textContent = r.status === "filled" ? `✔ ${what}: filled ${shares(r.size)} @ ${r.price.toFixed(2)}` : `✘ ${what}: rejected (${r.reason}) — ${formatMessage(r.message)}`;
         return li;
       }),
     );
@@ -566,7 +583,7 @@ async function runMetrics(): Promise<void> {
     setStatus("done", `${options.nSimulations.toLocaleString("en-US")} scenarios in ${ms.toFixed(0)} ms`);
   } catch (e) {
     if ((e as Error)?.name === "AbortError") setStatus("cancelled", `cancelled after ${(performance.now() - t0).toFixed(0)} ms`);
-    else if (e instanceof HzError && e.code !== "ENGINE_FAILURE" && e.code !== "WORKER_FAILED") setStatus("error", `${e.code}: ${e.message}`);
+    else if (e instanceof HzError && e.code !== "ENGINE_FAILURE" && e.code !== "WORKER_FAILED") setStatus("error", `${e.code}: ${formatMessage(e.message)}`);
     else {
       setStatus("error", String(e));
       reportError("metrics", e);
@@ -625,7 +642,33 @@ for (const input of [ui.nSimulations, ui.seed, ui.tHours, ui.vol]) {
   });
 }
 
-// ------------------------------------------------------------------ go
+// ------------------------------------------------------------------ tabs and start
 
-setPlaying(playing);
-void startSession().catch((e: unknown) => reportError("start", e));
+let demoStarted = false;
+const tabs = { mine: { button: $("tabMine"), main: $("mineTab") }, demo: { button: $("tabDemo"), main: $("demoTab") } };
+
+/** Shows a tab ("#demo" in the address opens the replay; anything else "My portfolio"). The replay starts the first time it is shown. */
+function showTab(which: "mine" | "demo"): void {
+  for (const [k, t] of Object.entries(tabs)) {
+    t.button.setAttribute("aria-selected", String(k === which));
+    t.main.hidden = k !== which;
+  }
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>(".demo-only"))) el.hidden = which !== "demo";
+  $("subtitle").textContent = which === "demo" ? "paper trading the PredictIt 2018 Senate markets" : "my prediction-market book";
+  if (which === "demo" && !demoStarted) {
+    demoStarted = true;
+    setPlaying(playing);
+    void startSession().catch((e: unknown) => reportError("start", e));
+  } else if (which === "mine" && demoStarted && playing) setPlaying(false); // the replay pauses in the background
+}
+tabs.mine.button.addEventListener("click", () => {
+  history.replaceState(null, "", location.pathname + location.search);
+  showTab("mine");
+});
+tabs.demo.button.addEventListener("click", () => {
+  history.replaceState(null, "", "#demo");
+  showTab("demo");
+});
+addEventListener("hashchange", () => showTab(location.hash === "#demo" ? "demo" : "mine"));
+showTab(location.hash === "#demo" ? "demo" : "mine");
+startMine();
