@@ -46,8 +46,9 @@ describe("packaging", () => {
       const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
       const { filename, files } = (JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
       const paths = files.map((f) => f.path);
-      expect(paths).toContain("pkg/hz_portfolio_bg.wasm");
-      expect(paths).toContain("dist/worker.js");
+      expect(paths).toContain("dist/browser/hz_portfolio_bg.wasm");
+      expect(paths).toContain("dist/browser/worker.js");
+      expect(paths).toContain("dist/node/index.js");
       expect(paths).toContain("dist/index.d.ts");
       const app = join(dir, "app");
       execFileSync("mkdir", ["-p", app]);
