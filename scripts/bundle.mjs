@@ -11,7 +11,7 @@
 //                           worker embedded (a Node bundle or serverless zip needs no extra file);
 //                           the journal in a file. The .cjs is the same for require() on Node ≥ 20.0.
 import * as esbuild from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -91,4 +91,22 @@ await esbuild.build({
   format: "cjs",
   define: { ...cjsImportMeta.define, __HZ_NODE_WORKER_SOURCE__: JSON.stringify(nodeWorkerSource) },
 });
+// 3. Declarations. tsc's .d.ts reach the wasm-bindgen glue's (engine function signatures), which
+// name DOM globals (RequestInfo, BufferSource, WebAssembly.*) in its init functions: ship a copy
+// with local stand-ins, so a Node-only project (lib ES2022 + @types/node, skipLibCheck false)
+// compiles, and point the .d.ts at it (the package ships no pkg/).
+const glue = readFileSync(join(root, "pkg/hz_portfolio.d.ts"), "utf8");
+writeFileSync(
+  join(root, "dist/hz_portfolio.d.ts"),
+  "// wasm-bindgen's declarations with local stand-ins for the DOM lib types its init functions name.\n" +
+    "type RequestInfo = string | URL;\ntype BufferSource = ArrayBuffer | ArrayBufferView;\n" +
+    "declare namespace WebAssembly {\n  interface Module {}\n  interface Memory {}\n  interface Table {}\n}\n" +
+    glue,
+);
+for (const f of readdirSync(join(root, "dist"))) {
+  if (!f.endsWith(".d.ts")) continue;
+  const path = join(root, "dist", f);
+  const text = readFileSync(path, "utf8");
+  if (text.includes("../pkg/hz_portfolio.js")) writeFileSync(path, text.replaceAll("../pkg/hz_portfolio.js", "./hz_portfolio.js"));
+}
 console.log("bundle: dist/browser/ and dist/node/ ready");

@@ -13,31 +13,12 @@ import { readFileUrl } from "./runtime.js";
 /** The raw wasm-bindgen exports. */
 export type WasmEngine = typeof engine;
 
-/**
- * Where to load the engine's `.wasm` from: a URL, a path-like URL string (resolved against the
- * library's own URL), bytes (an `ArrayBuffer` or a typed array), or a compiled `WebAssembly.Module`.
- * Written without DOM types, so a Node-only project (`lib: ["ES2022"]`, `@types/node`) compiles it.
- */
-export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WasmModule;
+import type { InitOptions, WasmModule, WasmSource } from "./wasm-types.js";
 
-/** A compiled `WebAssembly.Module` (named structurally: the `WebAssembly` namespace is a DOM/Node lib global). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface WasmModule {}
-
-/** Options of {@link init}. */
-export interface InitOptions {
-  /** The engine's `.wasm`: its URL (e.g. on a CDN), its bytes, or a compiled `WebAssembly.Module`. Default: the copy shipped in the package. */
-  wasm?: WasmSource;
-  /**
-   * The URL of hz-portfolio's worker module (`dist/browser/worker.js`, or `dist/node/worker.cjs` in
-   * Node), where a host serves it from elsewhere. Default: found by your bundler, else started from
-   * the copy embedded in the library.
-   */
-  workerUrl?: URL | string;
-}
+export type { InitOptions, WasmModule, WasmSource } from "./wasm-types.js";
 
 /** What the main thread hands each worker: bytes or a compiled module. @internal */
-export type WasmPayload = Uint8Array | WebAssembly.Module;
+export type WasmPayload = Uint8Array | WasmModule;
 
 let loading: Promise<WasmEngine> | undefined;
 let payload: Promise<WasmPayload> | undefined;
@@ -129,7 +110,7 @@ export function workerUrl(): URL | string | undefined {
 async function load(): Promise<WasmEngine> {
   const p = await wasmPayload();
   try {
-    initSync({ module: p });
+    initSync({ module: p as Uint8Array | WebAssembly.Module });
   } catch (err) {
     payload = undefined;
     throw loadFailed(configured ?? "the bytes of the default hz_portfolio_bg.wasm", err);
@@ -188,7 +169,7 @@ export function init(options?: InitOptions | WasmSource): Promise<void> {
 export function initFrom(p: WasmPayload): void {
   if (loading) return;
   try {
-    initSync({ module: p });
+    initSync({ module: p as Uint8Array | WebAssembly.Module });
   } catch (err) {
     throw loadFailed(p as WasmSource, err);
   }
