@@ -117,6 +117,13 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(JSON.parse(reference).rp).toBeTypeOf("object");
   });
 
+  it("a worker module that cannot be loaded: HzError WORKER_FAILED naming it and the fix; the process exits", () => {
+    const out = JSON.parse(run(process.execPath, ["bad-worker.mjs"], join(app, "node-esm")).stdout);
+    expect(out).toMatchObject({ hz: true, code: "WORKER_FAILED" });
+    expect(out.message).toContain("no-such-dir/worker.js");
+    expect(out.message).toContain("init({ workerUrl })");
+  });
+
   it("Node CommonJS: require('hz-portfolio') works, same numbers, exits", () => {
     expect(run(process.execPath, ["main.cjs"], project("node-cjs")).stdout.trim()).toBe(reference);
   });
@@ -155,7 +162,7 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
   it("esbuild browser bundle (wasm and worker copied next to it, as documented): same numbers, no console errors", async () => {
     const esbuild = await import("esbuild");
     const dir = project("esbuild-browser");
-    const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ["main.js"], bundle: true, platform: "browser", format: "esm", outfile: "out/app.js", logLevel: "silent" });
+    const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ["main.js", "main-init.js"], bundle: true, platform: "browser", format: "esm", outdir: "out", logLevel: "silent" });
     expect(r.warnings.map((w) => w.text)).toEqual([]);
     for (const f of ["hz_portfolio_bg.wasm", "worker.js"]) cpSync(join(app, "node_modules/hz-portfolio/dist/browser", f), join(dir, "out", f));
     const { result, errors } = await inBrowser(dir);
@@ -176,6 +183,14 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     rmSync(join(dir, "out/hz_portfolio_bg.wasm"));
     const { result } = await inBrowser(dir);
     expect(result.error).toMatch(/WASM_LOAD_FAILED could not load the engine's WebAssembly from "http:\/\/127\.0\.0\.1:\d+\/out\/hz_portfolio_bg\.wasm": HTTP 404.*init\(\{ wasm \}\)/);
+  });
+
+  it("init({ wasm }) with the .wasm served elsewhere reaches the pool's workers: same numbers", async () => {
+    const dir = join(app, "esbuild-browser");
+    mkdirSync(join(dir, "elsewhere"));
+    cpSync(join(app, "node_modules/hz-portfolio/dist/browser/hz_portfolio_bg.wasm"), join(dir, "elsewhere/engine.wasm"));
+    const { result } = await inBrowser(dir, "init.html");
+    expect(result).toEqual({ ok: reference });
   });
 
   it("plain page with an import map (no bundler): same numbers, no console errors", async () => {
