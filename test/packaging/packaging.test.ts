@@ -4,7 +4,7 @@
 // bit-identical to Node's, without console errors or bundler warnings from this package, and (for
 // processes) exit by itself. Bundlers run from this repository's devDependencies against the
 // consumer project; browsers are Debian's Chromium through playwright-core.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -57,8 +57,17 @@ async function serve(dir: string): Promise<{ url: string; server: Server }> {
 
 /** Opens `page` in Chromium; returns the result and every console error / page error. */
 async function inBrowser(dir: string, page = ""): Promise<{ result: { ok?: string; error?: string }; errors: string[] }> {
-  browser ??= await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"] });
   const { url, server } = await serve(dir);
+  try {
+    return await openPage(url + page);
+  } finally {
+    server.close();
+  }
+}
+
+/** Opens `url` in Chromium; returns the result and every console error / warning / page error. */
+async function openPage(url: string): Promise<{ result: { ok?: string; error?: string }; errors: string[] }> {
+  browser ??= await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"] });
   const tab = await browser.newPage();
   const errors: string[] = [];
   tab.on("console", (m) => {
@@ -66,13 +75,12 @@ async function inBrowser(dir: string, page = ""): Promise<{ result: { ok?: strin
   });
   tab.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   try {
-    await tab.goto(url + page);
+    await tab.goto(url);
     await tab.waitForFunction(() => (globalThis as { __hz?: unknown }).__hz !== undefined, undefined, { timeout: 30_000 });
     const result = (await tab.evaluate(() => (globalThis as { __hz?: unknown }).__hz)) as { ok?: string; error?: string };
     return { result, errors };
   } finally {
     await tab.close();
-    server.close();
   }
 }
 
@@ -157,6 +165,27 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     const { result, errors } = await inBrowser(join(dir, "dist"));
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
+  });
+
+  it("Vite dev server with no config file (dependency pre-bundling): same numbers in Chromium, no console errors", async () => {
+    const dir = join(app, "vite");
+    const vite = spawn(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "--port", "0", "--strictPort", "false"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        vite.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /Local:\s+(http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        vite.on("exit", (code) => reject(new Error(`vite exited (${code}): ${out}`)));
+      });
+      const { result, errors } = await openPage(url);
+      expect(result).toEqual({ ok: reference });
+      expect(errors).toEqual([]);
+    } finally {
+      vite.kill();
+    }
   });
 
   it("esbuild browser bundle (wasm and worker copied next to it, as documented): same numbers, no console errors", async () => {
