@@ -232,7 +232,10 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
   it("webpack 5 browser (no worker/wasm config): same numbers in Chromium, no warnings from the package", async () => {
     const dir = project("webpack-browser");
     const { stdout, stderr } = run(process.execPath, [join(root, "node_modules/webpack-cli/bin/cli.js"), "--config", "webpack.config.cjs", "--no-color"], dir);
-    expect(`${stdout}\n${stderr}`).not.toMatch(/Critical dependency|hz-portfolio.*warn|ERROR/i);
+    // webpack's one performance hint: the engine's .wasm (≈ 251 KiB) is above its 244 KiB
+    // recommendation (documented in the README); nothing else.
+    const warnings = `${stdout}\n${stderr}`.split("\n").filter((l) => /^(WARNING|ERROR)/.test(l));
+    expect(warnings.filter((l) => !l.startsWith("WARNING in asset size limit"))).toEqual([]);
     const { result, errors } = await inBrowser(dir);
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
