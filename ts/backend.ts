@@ -146,8 +146,11 @@ export class WorkerPool implements EngineBackend {
       return api;
     })().catch((err: unknown) => {
       const error = err instanceof HzError ? err : new HzError("WORKER_FAILED", `could not start engine worker ${i}: ${err instanceof Error ? err.message : String(err)}`);
-      if (w.handle && !w.failure) w.handle.terminate();
+      // Failed first, then terminated: a Web Worker's terminate reports its exit synchronously,
+      // which must not replace this error with a generic WORKER_FAILED.
+      const running = !w.failure;
       this.#fail(w, error);
+      if (running) w.handle?.terminate();
       throw error;
     });
     w.ready.catch(() => {});
