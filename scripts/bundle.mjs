@@ -83,6 +83,10 @@ const nodeEntry = {
   loader: { ".wasm": "binary" },
   plugins: [swap({ ...node, "wasm-location": ts("bundle/wasm-location-node.ts"), "journal-store": ts("bundle/journal-store-node.ts") })],
 };
+// Two full copies (ESM and CJS), not an ESM wrapper over the CJS build: bundled into a user's ESM
+// Node bundle, the CJS build's require("node:…") calls become esbuild's throwing __require shim
+// ("Dynamic require of node:worker_threads is not supported"). The price: `import` and `require`
+// of the package in one process are two modules (two pools); the README says so.
 await esbuild.build({ ...nodeEntry, outfile: join(root, "dist/node/index.js"), format: "esm", define: { __HZ_NODE_WORKER_SOURCE__: JSON.stringify(nodeWorkerSource) } });
 await esbuild.build({
   ...nodeEntry,
