@@ -133,7 +133,10 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
   });
 
   it("Node CommonJS: require('hz-portfolio') works, same numbers, exits", () => {
-    expect(run(process.execPath, ["main.cjs"], project("node-cjs")).stdout.trim()).toBe(reference);
+    const dir = project("node-cjs");
+    expect(run(process.execPath, ["main.cjs"], dir).stdout.trim()).toBe(reference);
+    // As on Node < 20.19, which cannot require() an ES module: the "require" entry is CommonJS.
+    expect(run(process.execPath, ["--no-experimental-require-module", "main.cjs"], dir).stdout.trim()).toBe(reference);
   });
 
   it("Deno from node_modules without shutdown(): same numbers, exits", () => {
