@@ -22,4 +22,5 @@ if [ -x node_modules/.bin/wasm-opt ]; then
 fi
 rm -rf dist
 npx tsc -p tsconfig.build.json
+node scripts/bundle.mjs
 echo "build: pkg/ and dist/ ready"

@@ -58,6 +58,7 @@ echo "setup: wasm32 toolchain: $WASM_TOOLCHAIN"
 command -v wasm-ld >/dev/null 2>&1 || [ "$WASM_TOOLCHAIN" = rustup ] || apt_install lld
 
 # --- 2. wasm-bindgen-cli (must equal the crate version exactly) ----------------------------
+# (it also installs wasm-bindgen-test-runner, which runs the engine's unit tests in wasm32: npm run test:rust-wasm)
 WB_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' rust/Cargo.toml)
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then

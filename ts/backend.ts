@@ -1,13 +1,13 @@
 // Where engine work runs: inline (this thread) or a pool of workers. Portfolios talk to an
 // EngineBackend and never know which.
 import { transfer, wrap } from "comlink/dist/esm/comlink.mjs";
-import type { Remote } from "comlink";
+import type { Remote } from "comlink/dist/esm/comlink.mjs";
 import { HzError, fail } from "./errors.js";
 import { installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { availableCores, spawnWorker, type WorkerHandle } from "./runtime.js";
 import { abortError, blocksPerChunk, checkSignal, simulateInline, throwIfAborted, type LongOperationOptions, type SimulationJob, type SimulationOutput } from "./simulation.js";
 import { options as checkOptions } from "./validate.js";
-import { callEngine, requireWebAssembly, wasm } from "./wasm.js";
+import { callEngine, requireWebAssembly, wasm, wasmPayload, workerUrl } from "./wasm.js";
 import type { WorkerApi } from "./worker.js";
 
 /** Where the engine runs: `"worker"` (default; off the main thread) or `"inline"` (same thread, same API). */
@@ -123,24 +123,36 @@ export class WorkerPool implements EngineBackend {
   #start(i: number): PoolWorker {
     const w = new PoolWorker(i);
     this.#slots[i] = w;
-    w.ready = spawnWorker().then(
-      (handle) => {
-        w.handle = handle;
-        if (w.failure) {
-          // Killed (abort, shutdown) while its thread was starting.
-          handle.terminate();
-          throw w.failure;
-        }
-        handle.onExit((reason) => this.#fail(w, new HzError("WORKER_FAILED", `engine worker ${i} failed: ${reason}`)));
-        this.#syncRef(w);
-        return wrap<WorkerApi>(handle.endpoint);
-      },
-      (err: unknown) => {
-        const error = new HzError("WORKER_FAILED", `could not start engine worker ${i}: ${err instanceof Error ? err.message : String(err)}`);
-        this.#fail(w, error);
-        throw error;
-      },
-    );
+    w.ready = (async () => {
+      // The engine's bytes first: a wasm that cannot be loaded is WASM_LOAD_FAILED (naming its
+      // URL), not a worker failure, and no thread is started for nothing.
+      const payload = await wasmPayload();
+      let handle: WorkerHandle;
+      try {
+        handle = await spawnWorker(workerUrl());
+      } catch (err) {
+        throw new HzError("WORKER_FAILED", `could not start engine worker ${i}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      w.handle = handle;
+      if (w.failure) {
+        // Killed (abort, shutdown) while its thread was starting.
+        handle.terminate();
+        throw w.failure;
+      }
+      handle.onExit((reason) => this.#fail(w, new HzError("WORKER_FAILED", `engine worker ${i} failed: ${reason}`)));
+      this.#syncRef(w);
+      const api = wrap<WorkerApi>(handle.endpoint);
+      await api.start(payload);
+      return api;
+    })().catch((err: unknown) => {
+      const error = err instanceof HzError ? err : new HzError("WORKER_FAILED", `could not start engine worker ${i}: ${err instanceof Error ? err.message : String(err)}`);
+      // Failed first, then terminated: a Web Worker's terminate reports its exit synchronously,
+      // which must not replace this error with a generic WORKER_FAILED.
+      const running = !w.failure;
+      this.#fail(w, error);
+      if (running) w.handle?.terminate();
+      throw error;
+    });
     w.ready.catch(() => {});
     return w;
   }

@@ -1,11 +1,12 @@
 // The journal in a file (Node and Deno): one record per line, appended and fsync'd before an
 // append resolves; replaced atomically (write a temporary file, fsync, rename over, fsync the folder).
+import * as fsPromises from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import * as nodePath from "node:path";
 import { fail } from "./errors.js";
 import type { JournalStore } from "./journal.js";
 
-// Hidden from bundlers: this module only runs where node:fs exists.
-const nodeImport = <T>(name: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ name) as Promise<T>;
+// Imported statically: only the Node/Deno entry (and, unbundled, a file-system host) loads this module.
 type Fs = typeof import("node:fs/promises");
 type Path = typeof import("node:path");
 
@@ -26,8 +27,8 @@ export class FileJournalStore implements JournalStore {
 
   /** Opens (creating if missing) the journal file at `path`. */
   static async open(path: string): Promise<FileJournalStore> {
-    const fs = await nodeImport<Fs>("node:fs/promises");
-    const pathLib = await nodeImport<Path>("node:path");
+    const fs: Fs = fsPromises;
+    const pathLib: Path = nodePath;
     let fh: FileHandle;
     try {
       fh = await fs.open(path, "a");

@@ -5,6 +5,7 @@
 import CRC32 from "crc-32";
 import { fail, HzError } from "./errors.js";
 import * as check from "./validate.js";
+import { openStore } from "./journal-store.js";
 
 /**
  * Where a journal keeps its records: an append-only list of text lines. Implement it to keep an
@@ -178,9 +179,6 @@ export class Journal {
   }
 }
 
-const isNodeLike = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
-const isDeno = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
 /**
  * Opens a journal for `Engine.open`: in Node and Deno `location` is a file path (an append-only
  * file, created if missing; every append is fsync'd); in browsers it is the name of an IndexedDB
@@ -189,10 +187,5 @@ const isDeno = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno !==
 export async function openJournal(location: string | JournalStore, options: JournalOptions = {}): Promise<Journal> {
   if (typeof location === "object" && location !== null) return new Journal(location, options);
   if (typeof location !== "string" || location === "") fail("INVALID_ARGUMENT", "openJournal expects a file path (Node, Deno), a database name (browsers) or a JournalStore", { field: "location" });
-  if (isNodeLike() || isDeno()) {
-    const { FileJournalStore } = await import("./journal-file.js");
-    return new Journal(await FileJournalStore.open(location), options);
-  }
-  const { IdbJournalStore } = await import("./journal-idb.js");
-  return new Journal(await IdbJournalStore.open(location), options);
+  return new Journal(await openStore(location), options);
 }

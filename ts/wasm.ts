@@ -1,24 +1,29 @@
-// Loads the WebAssembly engine once, the same way in every runtime: the `.wasm` file sits next to
-// the generated glue (`pkg/`); a `file:` URL (Node, Deno, tests) is read from disk, anything else
-// (browsers, bundlers such as Vite, which rewrite `new URL(…, import.meta.url)`) is fetched.
-import initWasm, { initSync } from "../pkg/hz_portfolio.js";
+// Loads the WebAssembly engine once, the same way in every runtime and thread. The main thread
+// obtains the engine's bytes (or a compiled Module) once — from init({ wasm }), else from the
+// default location of its build: next to the loading file in the published browser entry,
+// embedded in the published Node entry, `../pkg/` in the unbundled build — and sends them to each
+// worker at start, so every thread runs the very same engine and a self-hosted `.wasm` reaches
+// the workers too.
+import { initSync } from "../pkg/hz_portfolio.js";
 import * as engine from "../pkg/hz_portfolio.js";
 import { HzError, fail } from "./errors.js";
+import { defaultWasm } from "./wasm-location.js";
+import { readFileUrl } from "./runtime.js";
 
 /** The raw wasm-bindgen exports. */
 export type WasmEngine = typeof engine;
 
-/** Where to load the engine's `.wasm` from: a URL, a path-like URL string, bytes, or a compiled module. */
-export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
+import type { InitOptions, WasmModule, WasmSource } from "./wasm-types.js";
+
+export type { InitOptions, WasmModule, WasmSource } from "./wasm-types.js";
+
+/** What the main thread hands each worker: bytes or a compiled module. @internal */
+export type WasmPayload = Uint8Array | WasmModule;
 
 let loading: Promise<WasmEngine> | undefined;
-
-async function readFileUrl(url: URL): Promise<Uint8Array> {
-  // Hidden from bundlers: this branch only runs where `file:` URLs exist (Node, Deno).
-  const fsModule = "node:fs/promises";
-  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import("node:fs/promises");
-  return readFile(url);
-}
+let payload: Promise<WasmPayload> | undefined;
+let configured: WasmSource | undefined;
+let configuredWorkerUrl: URL | string | undefined;
 
 /**
  * Throws `WASM_LOAD_FAILED` where the JavaScript engine has no WebAssembly at all (Node 20 under
@@ -36,15 +41,10 @@ export function requireWebAssembly(): void {
 }
 
 function describeSource(where: WasmSource): string {
-  if (where instanceof URL) return where.protocol === "file:" ? `"${fileURLToPathLike(where)}"` : `"${where.href}"`;
+  if (where instanceof URL) return where.protocol === "file:" ? `"${decodeURIComponent(where.pathname)}"` : `"${where.href}"`;
   if (typeof where === "string") return `"${where}"`;
   if (where instanceof WebAssembly.Module) return "the given WebAssembly.Module";
-  return `the given ${where.byteLength} bytes`;
-}
-
-// A readable path for messages without importing node:url (this module also runs in browsers).
-function fileURLToPathLike(url: URL): string {
-  return decodeURIComponent(url.pathname);
+  return `the given ${(where as ArrayBuffer).byteLength} bytes`;
 }
 
 function isSource(v: unknown): v is WasmSource {
@@ -54,52 +54,126 @@ function isSource(v: unknown): v is WasmSource {
     v instanceof ArrayBuffer ||
     ArrayBuffer.isView(v) ||
     (typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer) ||
-    v instanceof WebAssembly.Module
+    (typeof WebAssembly !== "undefined" && v instanceof WebAssembly.Module)
   );
 }
 
-async function load(source?: WasmSource): Promise<WasmEngine> {
-  requireWebAssembly();
-  if (source !== undefined && !isSource(source)) {
-    fail("INVALID_ARGUMENT", "init(source): source must be a URL, a path-like URL string, bytes (ArrayBuffer or a typed array) or a WebAssembly.Module", { field: "source" });
+/** Turns a source into what `initSync` and a worker take. */
+async function toPayload(where: WasmSource): Promise<WasmPayload> {
+  if (where instanceof WebAssembly.Module) return where;
+  if (where instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && where instanceof SharedArrayBuffer)) return new Uint8Array(where.slice(0));
+  if (ArrayBuffer.isView(where)) return new Uint8Array(where.buffer.slice(where.byteOffset, where.byteOffset + where.byteLength));
+  const here = import.meta.url; // through a variable: bundlers warn about new URL(variable, import.meta.url)
+  const url = typeof where === "string" ? new URL(where, here) : (where as URL);
+  if (url.protocol === "file:") return readFileUrl(url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+  // Compiled while downloading where the server says application/wasm (then structured-cloned to
+  // workers, no second compile of the bytes per worker); bytes otherwise.
+  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(response);
   }
-  const where = source ?? new URL("../pkg/hz_portfolio_bg.wasm", import.meta.url);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function loadFailed(where: WasmSource, err: unknown): HzError {
+  // A missing file (ENOENT), a failed fetch or bytes that are not this engine's wasm
+  // (CompileError, LinkError): say what was tried and how to fix it.
+  if (err instanceof HzError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new HzError(
+    "WASM_LOAD_FAILED",
+    `could not load the engine's WebAssembly from ${describeSource(where)}: ${why}. ` +
+      "Fix: serve hz_portfolio_bg.wasm (in the package: dist/browser/hz_portfolio_bg.wasm, also exported as " +
+      "\"hz-portfolio/hz_portfolio_bg.wasm\") there with the application/wasm content type, or call " +
+      "init({ wasm }) first with its URL, its bytes or a compiled WebAssembly.Module",
+    { field: "wasm" },
+  );
+}
+
+/** The bytes or module every thread instantiates (fetched or read once). @internal */
+export function wasmPayload(): Promise<WasmPayload> {
+  requireWebAssembly();
+  const where = configured ?? defaultWasm(import.meta.url);
+  payload ??= toPayload(where).catch((err: unknown) => {
+    payload = undefined;
+    throw loadFailed(where, err);
+  });
+  return payload;
+}
+
+/** The worker module URL given to `init`, if any. @internal */
+export function workerUrl(): URL | string | undefined {
+  return configuredWorkerUrl;
+}
+
+async function load(): Promise<WasmEngine> {
+  const p = await wasmPayload();
   try {
-    const url = typeof where === "string" ? new URL(where, import.meta.url) : where;
-    if (url instanceof URL && url.protocol === "file:") {
-      initSync({ module: await readFileUrl(url) });
-    } else {
-      await initWasm({ module_or_path: url as URL | BufferSource | WebAssembly.Module });
-    }
+    initSync({ module: p as Uint8Array | WebAssembly.Module });
   } catch (err) {
-    // A missing file (ENOENT), a failed fetch or bytes that are not this engine's wasm
-    // (CompileError, LinkError): say what was tried and how to fix it.
-    const why = err instanceof Error ? err.message : String(err);
-    fail(
-      "WASM_LOAD_FAILED",
-      `could not load the engine's WebAssembly from ${describeSource(where)}: ${why}. ` +
-        "init(source) takes the URL or path of hz_portfolio_bg.wasm (shipped in the package's pkg/ folder, " +
-        "also exported as \"hz-portfolio/hz_portfolio_bg.wasm\"), its bytes, or a compiled WebAssembly.Module; " +
-        "served over HTTP it needs the application/wasm content type",
-      { field: "source" },
-    );
+    payload = undefined;
+    throw loadFailed(configured ?? "the bytes of the default hz_portfolio_bg.wasm", err);
   }
   return engine;
 }
 
+function isInitOptions(v: unknown): v is InitOptions {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 /**
- * Loads and instantiates the WebAssembly engine. Optional: every engine call initialises on
- * first use. Call it yourself to load early, or to point at the `.wasm` somewhere else (a CDN URL,
- * bytes you already have, a precompiled `WebAssembly.Module`). Idempotent: once loaded, later
- * calls return at once (whatever their source). A source that cannot be loaded rejects with
- * `HzError` `WASM_LOAD_FAILED` naming it (and a later call may try again).
+ * Loads and instantiates the WebAssembly engine, and sets what every engine worker loads.
+ * Optional: every engine call initialises on first use. Call it (before the first engine call)
+ * to load early, or to point at the `.wasm` somewhere else — a CDN URL, bytes you already have,
+ * a precompiled `WebAssembly.Module` — which the pool's workers then load too; `workerUrl` tells
+ * where the worker module is served if neither your bundler nor the embedded copy can be used.
+ * Idempotent: once loaded, later calls return at once (whatever their options). A source that
+ * cannot be loaded rejects with `HzError` `WASM_LOAD_FAILED` naming it and the fix (and a later
+ * call may try again). `init(source)` is short for `init({ wasm: source })`.
+ *
+ * @example
+ * ```ts
+ * await init({ wasm: new URL("https://cdn.example.com/hz_portfolio_bg.wasm") });
+ * ```
  */
-export function init(source?: WasmSource): Promise<void> {
-  loading ??= load(source).catch((err) => {
+export function init(options?: InitOptions | WasmSource): Promise<void> {
+  requireWebAssembly();
+  const o: InitOptions = options === undefined ? {} : isInitOptions(options) ? options : { wasm: options };
+  if (o.wasm !== undefined && !isSource(o.wasm)) {
+    fail("INVALID_ARGUMENT", "init({ wasm }): wasm must be a URL, a path-like URL string, bytes (ArrayBuffer or a typed array) or a WebAssembly.Module", { field: "wasm" });
+  }
+  if (o.workerUrl !== undefined && !(typeof o.workerUrl === "string" || o.workerUrl instanceof URL)) {
+    fail("INVALID_ARGUMENT", "init({ workerUrl }): workerUrl must be a URL or a URL string", { field: "workerUrl" });
+  }
+  if (!loading) {
+    if (o.wasm !== undefined) {
+      configured = o.wasm;
+      payload = undefined;
+    }
+    if (o.workerUrl !== undefined) configuredWorkerUrl = o.workerUrl;
+  }
+  loading ??= load().catch((err) => {
+    // Forget the failed source: a later init() tries again, with its own source or the default.
     loading = undefined;
+    configured = undefined;
+    payload = undefined;
     throw err;
   });
   return loading.then(() => undefined);
+}
+
+/**
+ * Inside a worker: instantiates the engine from what the main thread sent. @internal
+ */
+export function initFrom(p: WasmPayload): void {
+  if (loading) return;
+  try {
+    initSync({ module: p as Uint8Array | WebAssembly.Module });
+  } catch (err) {
+    throw loadFailed(p as WasmSource, err);
+  }
+  loading = Promise.resolve(engine);
 }
 
 /** The engine, loaded on first use. */

@@ -1,10 +1,13 @@
 // The one worker module, for Web Workers (browsers, Deno) and Node's worker_threads alike:
-// it loads the wasm engine and serves engine functions and Monte Carlo blocks over comlink.
+// it instantiates the wasm engine the main thread sends (`start`) and serves engine functions and
+// Monte Carlo blocks over comlink. No top-level await: Vite bundles workers as classic scripts
+// (iife) by default, which cannot hold one.
 import { expose, transfer } from "comlink/dist/esm/comlink.mjs";
 import { ENGINE_FUNCTIONS, installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { newSimulation, type SimulationJob } from "./simulation.js";
-import { callEngine, wasm, type WasmEngine } from "./wasm.js";
+import { callEngine, initFrom, wasm, type WasmEngine, type WasmPayload } from "./wasm.js";
 import { workerEndpoint } from "./runtime.js";
+import { READY_MESSAGE } from "./runtime-common.js";
 
 installErrorHandler();
 
@@ -16,6 +19,10 @@ function buffered<T>(v: T): T {
 
 /** The API a worker serves. @internal */
 export const workerApi = {
+  /** Instantiates the engine from the main thread's bytes or module (sent once, at start). */
+  start(payload: WasmPayload): void {
+    initFrom(payload);
+  },
   async call<K extends EngineFunction>(name: K, args: EngineArgs<K>): Promise<EngineResult<K>> {
     if (!(ENGINE_FUNCTIONS as readonly string[]).includes(name)) throw new Error(`unknown engine function ${String(name)}`);
     const e = await wasm();
@@ -65,4 +72,9 @@ export const workerApi = {
 /** Type of the worker's API as seen through comlink. @internal */
 export type WorkerApi = typeof workerApi;
 
-expose(workerApi, await workerEndpoint());
+// The runtime modules return the endpoint synchronously in the published entries, a promise in
+// the unbundled build; either way it is awaited without a top-level await.
+void Promise.resolve(workerEndpoint()).then((endpoint) => {
+  expose(workerApi, endpoint);
+  endpoint.postMessage({ hz: READY_MESSAGE });
+});

@@ -2,7 +2,8 @@
 // "hz-portfolio" resolves to the built package (dist/) through the repository's package.json
 // "exports" (a self-reference), exactly as it would from node_modules in a user's app. Vite bundles
 // the library's worker (`new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`)
-// as an ES module worker and emits the .wasm it fetches (`new URL("…_bg.wasm", import.meta.url)`).
+// in its default worker format and emits the .wasm it fetches (`new URL("./hz_portfolio_bg.wasm",
+// import.meta.url)`): nothing about workers or wasm to configure.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
@@ -13,7 +14,6 @@ export default defineConfig({
   root: here,
   base: "./", // relative asset URLs: the build can be served from any path
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
-  worker: { format: "es" },
   // The dev server may read the price data and the built library outside the app's root.
   server: { fs: { allow: [repo] } },
 });

@@ -250,6 +250,10 @@ pub fn copula_factor(c: ArrayView2<f64>) -> CopulaFactor {
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use ndarray::array;
 

@@ -242,6 +242,10 @@ fn enumerate(model: &EventModel, probs: &[f64], rel: &[usize], indep: &[usize], 
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn model(is_yes: &[u8], event_of: &[i32], state_of: &[u32], probs: &[f64], sizes: &[u32]) -> EventModel {

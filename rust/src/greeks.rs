@@ -151,6 +151,10 @@ pub fn prediction_greeks(price: f64, size: f64, is_yes: bool, t_hours: f64, vol:
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     /// V(S, σ, τ) = N((ln S − ln K)/(σ√τ) − σ√τ/2) with K implied from p at (σ0, τ0).

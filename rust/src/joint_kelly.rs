@@ -535,6 +535,8 @@ pub(crate) fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
 #[cfg(test)]
 mod sure_win_tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn a_sure_win_bets_everything_but_no_more() {
@@ -551,6 +553,10 @@ mod sure_win_tests {
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

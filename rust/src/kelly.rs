@@ -70,6 +70,10 @@ pub fn kelly_independent(
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

@@ -829,6 +829,10 @@ fn histogram_sorted(sorted: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<f64>,
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

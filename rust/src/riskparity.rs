@@ -320,6 +320,10 @@ fn spinu_newton(c: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    // In wasm32 (`npm run test:rust-wasm`) the same tests run under wasm-bindgen-test in Node.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use ndarray::{array, Array2};
 
