@@ -204,7 +204,6 @@ fn spinu_newton(c: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
     // hedge — cannot have a contribution below ~1e-16 of its gross terms), or 1e-290 (subnormal
     // budgets carry few significant bits).
     let abs_c: Vec<f64> = c.iter().map(|v| v.abs()).collect();
-    let mut gross = vec![0.0; n];
     let residual = |z: &[f64], cz: &[f64]| -> f64 {
         let mut gross = vec![0.0; n];
         crate::linalg::mat_vec(&abs_c, n, z, &mut gross);
