@@ -261,7 +261,8 @@ describe("item 9: aborts are prompt in every long phase; idle workers serve new 
   it("the pool reuses an idle worker before starting another", async () => {
     const pool = new WorkerPool(3);
     try {
-      for (let i = 0; i < 5; i++) await pool.call("ledoitWolf", history(10, 5), 10, 5, 0);
+      // 30 markets: above the size that runs on the calling thread (issue 17), so it reaches a worker.
+      for (let i = 0; i < 5; i++) await pool.call("ledoitWolf", history(10, 30), 10, 30, 0);
       expect(pool.liveWorkers).toBe(1);
       // Concurrent calls do spread.
       await Promise.all([0, 1, 2].map(() => pool.call("ledoitWolf", history(400, 400), 400, 400, 0)));
