@@ -489,6 +489,9 @@ const WARM_START_SCENARIOS: usize = 20_000;
 /// Stride of that subsample.
 const WARM_START_STRIDE: usize = 8;
 
+/// Most bounds released per KKT check (see the release step in [`solve`]).
+const RELEASE_BATCH: usize = 16;
+
 /// A point of the active-set method: f, its bound set and whether the budget is active.
 struct ActiveSet {
     f: Vec<f64>,
@@ -649,15 +652,17 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
         } else {
             mu = 0.0;
         }
-        let mut released = false;
-        for i in 0..m {
-            if fixed[i] && g[i] - mu > tol(i) {
-                fixed[i] = false;
-                released = true;
-            }
-        }
-        if !released {
+        // Release at most RELEASE_BATCH bounds, the most violated first (ties: lower index). Why:
+        // releasing every market with an edge at once (from f = 0: about half the book) makes the
+        // method fix the losers back one Newton iteration each, with Hessians over the whole
+        // released set; growing the set in batches keeps it near the final support.
+        let mut viol: Vec<(f64, usize)> = (0..m).filter(|&i| fixed[i] && g[i] - mu > tol(i)).map(|i| (g[i] - mu, i)).collect();
+        if viol.is_empty() {
             break;
+        }
+        viol.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        for &(_, i) in viol.iter().take(RELEASE_BATCH) {
+            fixed[i] = false;
         }
     }
     // Clean up: non-negative, within budget.
