@@ -770,6 +770,38 @@ mod gram_tests {
         }
     }
 
+    /// Batched releases and the warm start end at a KKT point: equal marginal growth μ on the
+    /// support (μ = 0 when the budget is slack), no more on the markets left at 0.
+    #[test]
+    fn result_satisfies_kkt_with_many_markets() {
+        let n = 120;
+        let (prices, probs, factor) = book(n);
+        let rel: Vec<usize> = (0..n).collect();
+        let sc = sample(&probs, Some(&factor), None, &rel, 30_000, 11);
+        let a: Vec<f64> = prices.iter().map(|p| 1.0 / p).collect();
+        for max_total in [0.2, 5.0] {
+            let f = optimise(&sc, &a, max_total);
+            let solver = Solver { sc: &sc, a: &a, m: n };
+            let support: Vec<usize> = (0..n).filter(|&i| f[i] > 0.0).collect();
+            // More markets with an edge at f = 0 than one release batch: the batching is exercised.
+            assert!((0..n).filter(|&i| probs[i] > prices[i]).count() > 2 * RELEASE_BATCH);
+            assert!(!support.is_empty());
+            let mut wealth = vec![0.0; sc.len()];
+            solver.wealth(&f, &support, &mut wealth);
+            assert!(wealth.iter().all(|&x| x > 0.0));
+            let g = solver.gradient(&wealth);
+            let total: f64 = f.iter().sum();
+            let mu = if total >= max_total * (1.0 - 1e-12) { support.iter().map(|&i| g[i]).sum::<f64>() / support.len() as f64 } else { 0.0 };
+            for i in 0..n {
+                if f[i] > 0.0 {
+                    assert!((g[i] - mu).abs() < 1e-7, "max_total {max_total}, market {i}: g {} vs μ {mu}", g[i]);
+                } else {
+                    assert!(g[i] - mu < 1e-7, "max_total {max_total}, market {i} at 0 has g {} > μ {mu}", g[i]);
+                }
+            }
+        }
+    }
+
     /// The subsample warm start reaches the cold start's optimum, and repeated calls are bit-identical.
     #[test]
     fn warm_start_matches_cold_start() {
