@@ -5,6 +5,11 @@ line `{"ms": [...], "check": x}` per request (first request of a shape runs once
 ops: `lw` = sklearn.covariance.ledoit_wolf; `mc` = vectorised numpy Monte Carlo (independent
 outcomes, or a Gaussian copula via numpy Cholesky when a correlation is given), processed in
 chunks of 2^20 scenario·markets so memory stays bounded.
+Horizon (`horizon-sdk`, Rust via PyO3; imported on first use, so the other ops work without it):
+`hz-lw` = hz.ledoit_wolf_shrinkage (it takes a list of rows: the .tolist() is part of its cost);
+`hz-kelly` = hz.multi_kelly(probs, prices, 1.0) on n markets (file: n prices, then n probs);
+`hz-greeks` = hz.prediction_greeks once per position for `sims` positions (file: prices). Horizon's
+Monte Carlo (hz.monte_carlo / hz.simulate) needs a paid plan, so it is not a contestant.
 """
 import json
 import sys
@@ -40,6 +45,20 @@ def mc(data, n, sims, rng):
 
 
 def run(op, data, t, n, sims, rng):
+    if op.startswith("hz-"):
+        import horizon as hz
+        if op == "hz-lw":
+            _, shrink = hz.ledoit_wolf_shrinkage(data.reshape(t, n).tolist())
+            return float(shrink)
+        if op == "hz-kelly":
+            prices, probs = data[:n].tolist(), data[n:2 * n].tolist()
+            return float(sum(hz.multi_kelly(probs, prices, 1.0)))
+        if op == "hz-greeks":
+            prices = data.tolist()
+            total = 0.0
+            for i in range(sims):
+                total += hz.prediction_greeks(prices[i % len(prices)], 2.0, i % 2 == 0, 24.0, 0.2).delta
+            return total
     if op == "lw":
         _, shrink = ledoit_wolf(data.reshape(t, n))
         return float(shrink)

@@ -58,11 +58,15 @@ function ensureVenv(): string | undefined {
   return py;
 }
 const PYTHON = NO_PYTHON ? undefined : ensureVenv();
+// Horizon (horizon-sdk, from bench/requirements.txt) is a contestant when the venv can import it.
+const HORIZON = PYTHON !== undefined && sh(PYTHON, ["-c", "import horizon"]).ok;
+if (PYTHON && !HORIZON) pythonNote += " Horizon contestant skipped (horizon-sdk not importable in bench/.venv).";
 if (NO_PYTHON) pythonNote = "Python contestants skipped (quick mode or --no-python).";
 
 const { wasm } = await import("../dist/wasm.js");
 const { simulateInline } = await import("../dist/simulation.js");
 const { WorkerPool } = await import("../dist/backend.js");
+const { predictionGreeks } = await import("../dist/metrics.js");
 // @ts-expect-error: portfolio-allocation ships no type declarations
 const pa = (await import("portfolio-allocation")).default as {
   covarianceMatrix(arr: number[][], opt?: object): { toRowArray?: () => number[][]; data: Float64Array; nbRows: number } & object;
@@ -215,6 +219,7 @@ for (const [t, n] of (QUICK ? [[250, 50], [1000, 200]] : [[250, 50], [1000, 200]
     js("peer", () => pa.covarianceMatrix(series, LW_OPT), 1),
   ];
   if (python) cs.push(server("python", python, "lw", f, t, n, 0));
+  if (python && HORIZON) cs.push(server("horizon", python, "hz-lw", f, t, n, 0));
   await measure("ledoit-wolf", `${t}×${n}`, { t, n }, cs, rounds(t * n * n), (_c, ms) => ({ gflops: (t * n * (n + 1)) / ms / 1e6 }));
 }
 // Risk parity (ERC) and min variance (both include the Ledoit-Wolf step, as the engine's calls do)
@@ -283,6 +288,32 @@ for (const n of QUICK ? [8, 12] : [8, 12, 16]) {
     js("wasm", () => engine.kellyJoint(k.prices, k.probs, 1, 1, empty, 0, 0)),
     js("wasm-pool", () => pool2.call("kellyJoint", k.prices.slice(), k.probs.slice(), 1, 1, new Float64Array(0), 0, 0)),
   ], rounds(2 ** n * n * 200));
+}
+// Independent Kelly (closed form) and Greeks: tiny work, where the call overhead is the cost.
+// The worker runtime runs these on the calling thread (issue 17), so the public API is timed too.
+{
+  const n = 100;
+  const k = data.kellyBook(n);
+  const cs: Contestant[] = [
+    js("wasm", () => engine.kellyIndependent(k.probs, k.prices, 1, 1)),
+    js("wasm-pool", () => pool2.call("kellyIndependent", k.probs.slice(), k.prices.slice(), 1, 1)),
+  ];
+  if (python && HORIZON) cs.push(server("horizon", python, "hz-kelly", file(k.prices, k.probs), 0, n, 0));
+  await measure("kelly-independent", `N=${n}`, { n }, cs, QUICK ? 5 : 21);
+}
+{
+  const count = 10_000;
+  const prices = Float64Array.from({ length: count }, (_, i) => 0.005 + (i % 99) / 100);
+  const sizes = new Float64Array(count).fill(2);
+  const yes = Uint8Array.from({ length: count }, (_, i) => (i % 2 === 0 ? 1 : 0));
+  const hours = new Float64Array(count).fill(24);
+  const inputs = Array.from({ length: count }, (_, i) => ({ price: prices[i]!, size: 2, side: (i % 2 === 0 ? "yes" : "no") as "yes" | "no", tHours: 24, vol: 0.2 }));
+  const cs: Contestant[] = [
+    js("wasm", () => engine.predictionGreeksBatch(prices, sizes, yes, hours, 0.2, 0)),
+    js("wasm-pool", () => predictionGreeks(inputs)),
+  ];
+  if (python && HORIZON) cs.push(server("horizon", python, "hz-greeks", file(prices), 0, 0, count));
+  await measure("greeks", `${count} positions`, { n: count }, cs, QUICK ? 5 : 21);
 }
 // Pool scaling
 {

@@ -29,6 +29,40 @@ export interface EngineBackend {
   dispose(): Promise<void>;
 }
 
+/** Largest market count of an optimizer call that runs on the calling thread in the worker runtime. @internal */
+export const CALLING_THREAD_MAX_MARKETS = 20;
+/** Largest history (rows × markets) of such a call. @internal */
+export const CALLING_THREAD_MAX_CELLS = 20_000;
+
+/**
+ * Whether an engine call is small enough to run on the calling thread's wasm even in the worker
+ * runtime. Why: a worker round-trip costs ~0.25 ms (message, structured clone, scheduling) against
+ * microseconds of work for closed forms and N ≤ 20 optimizers; the result is bit-identical since
+ * it is the same wasm module. Exact joint Kelly runs inline only up to 10 markets (2^10 outcomes).
+ * @internal
+ */
+export function runsOnCallingThread<K extends EngineFunction>(name: K, args: EngineArgs<K>): boolean {
+  const a = args as unknown[];
+  switch (name) {
+    case "predictionGreeks":
+    case "predictionGreeksBatch":
+    case "kellyIndependent":
+      return true;
+    case "ledoitWolf":
+    case "riskParity":
+    case "minVariance":
+    case "historyCorrelation": {
+      const t = a[1] as number;
+      const n = a[2] as number;
+      return n <= CALLING_THREAD_MAX_MARKETS && t * n <= CALLING_THREAD_MAX_CELLS;
+    }
+    case "kellyJoint":
+      return (a[0] as Float64Array).length <= 10 && (a[4] as Float64Array).length === 0;
+    default:
+      return false;
+  }
+}
+
 /** Runs everything on the calling thread. */
 class InlineBackend implements EngineBackend {
   readonly runtime = "inline" as const;
@@ -253,6 +287,7 @@ export class WorkerPool implements EngineBackend {
    * call, so its buffer is transferred to the worker (large histories cross the boundary once).
    */
   async callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    if (runsOnCallingThread(name, args)) return inlineBackend.callAbortable(signal, name, ...args);
     checkSignal(signal);
     throwIfAborted(signal);
     const w = this.#pick()!;
@@ -426,9 +461,12 @@ export function shutdown(): Promise<void> {
 class SharedBackend implements EngineBackend {
   readonly runtime = "worker" as const;
   async call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    // Small calls never start the shared pool (see runsOnCallingThread).
+    if (runsOnCallingThread(name, args)) return inlineBackend.call(name, ...args);
     return (await sharedEngine.pool()).call(name, ...args);
   }
   async callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
+    if (runsOnCallingThread(name, args)) return inlineBackend.callAbortable(signal, name, ...args);
     return (await sharedEngine.pool()).callAbortable(signal, name, ...args);
   }
   async simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput> {

@@ -17,7 +17,7 @@ export type {
   RebalanceOptions,
 } from "./portfolio.js";
 export { HzError } from "./errors.js";
-export { predictionGreeks, MAX_SIMULATIONS, HISTOGRAM_BINS } from "./metrics.js";
+export { predictionGreeks, MAX_SIMULATIONS, HISTOGRAM_BINS, MAX_GREEKS_BATCH } from "./metrics.js";
 export type { MetricsOptions, PortfolioMetrics, PredictionGreeks, GreeksInput, GreeksModel } from "./metrics.js";
 export type { LongOperationOptions, PnlStats } from "./simulation.js";
 export type { HzErrorCode, HzErrorDetails } from "./errors.js";
