@@ -542,19 +542,41 @@ export interface EngineJSON {
   /** Version 2: the default fee model. */
   fees?: FeeModelJSON;
   /** Version 2: per-market fee models (`setFees`), in order of setting. */
-  marketFees?: { marketId: string; fees: FeeModelJSON }[];
+  marketFees?: {
+    /** The market. */
+    marketId: string;
+    /** Its fee model. */
+    fees: FeeModelJSON
+  }[];
   /** Version 2: fees paid since the start. */
   feesPaid?: number;
   /** Version 2: settled markets, in order of settlement. */
-  settled?: { marketId: string; outcome: Side; time: number }[];
+  settled?: {
+    /** The market. */
+    marketId: string;
+    /** The winning side. */
+    outcome: Side;
+    /** Time of the settlement (ms since epoch). */
+    time: number
+  }[];
   /** Version 2: the kill switch. */
   killSwitch?: KillSwitchState;
   /** Version 2: equity at 00:00 UTC of `day` (for `maxDailyDrawdownPct` and `dailyPnl`), or null before any tick. */
-  dayStart?: { day: number; equity: number } | null;
+  dayStart?: {
+    /** The UTC day, in days since epoch. */
+    day: number;
+    /** Equity at its start (money). */
+    equity: number
+  } | null;
   /** Version 2: fills inside the dedup window: `[order key, time]`. */
   recentFills?: [string, number][];
   /** Version 2: the rate limiter's bucket, or null without a rate limit. */
-  rateBucket?: { tokens: number; time: number | null } | null;
+  rateBucket?: {
+    /** Tokens left. */
+    tokens: number;
+    /** Engine time of the last refill (ms), null before the first order. */
+    time: number | null
+  } | null;
   /** Open positions, in order of opening. */
   positions: {
     /** The market id (must have ticks in `markets`). */
@@ -1039,7 +1061,12 @@ export class Engine {
   }
 
   /** The settlement of a market `{ outcome, time }`, or undefined. */
-  settlement(marketId: string): { outcome: Side; time: number } | undefined {
+  settlement(marketId: string): {
+    /** The winning side. */
+    outcome: Side;
+    /** Engine clock of the settlement (ms since epoch). */
+    time: number
+  } | undefined {
     const s = this.#settled.get(marketId);
     return s && { ...s };
   }

@@ -28,11 +28,36 @@ export type FeeFunction = (fill: FeeFill) => number;
 
 /** The saved form of a {@link FeeModel} (`FeeModel.fromJSON` restores it). */
 export type FeeModelJSON =
-  | { kind: "none" }
-  | { kind: "kalshi"; maker: boolean; multiplier: number }
-  | { kind: "polymarket"; rate: number }
-  | { kind: "bps"; bps: number }
-  | { kind: "custom"; name: string };
+  | {
+      /** No fees. */
+      kind: "none"
+    }
+  | {
+      /** Kalshi's schedule. */
+      kind: "kalshi";
+      /** Maker rate (0.0175) instead of taker (0.07). */
+      maker: boolean;
+      /** Scale of the rate. */
+      multiplier: number
+    }
+  | {
+      /** Polymarket's taker schedule. */
+      kind: "polymarket";
+      /** rate in rate·C·P·(1 − P). */
+      rate: number
+    }
+  | {
+      /** A flat rate on notional. */
+      kind: "bps";
+      /** Basis points of C·P. */
+      bps: number
+    }
+  | {
+      /** A user function (saved by name only). */
+      kind: "custom";
+      /** The name to restore it by (`Engine.fromJSON(json, { feeModels: { [name]: … } })`). */
+      name: string
+    };
 
 /** Rounds money up to the next cent, treating values within 1e-9 cent of a whole cent as that cent
  * (0.07·100·0.5·0.5 is 1.7500000000000002 in floating point and must stay 1.75, not become 1.76). */

@@ -464,9 +464,15 @@ export interface KalshiEvent {
 /** Options of {@link fromKalshiPositions}. */
 export interface KalshiImportOptions {
   /** Market objects, or a `GET /markets` response (`{ markets: [...] }`): quotes, titles, times, events. */
-  markets?: readonly KalshiMarket[] | { markets: readonly KalshiMarket[] };
+  markets?: readonly KalshiMarket[] | {
+    /** The markets of a `GET /markets` page. */
+    markets: readonly KalshiMarket[]
+  };
   /** Event objects, or a `GET /events` response (`{ events: [...] }`): mutually exclusive groups. */
-  events?: readonly KalshiEvent[] | { events: readonly KalshiEvent[] };
+  events?: readonly KalshiEvent[] | {
+    /** The events of a `GET /events` page. */
+    events: readonly KalshiEvent[]
+  };
 }
 
 /** Reads a list given as an array or as `{ [key]: array }` (a raw API response). */

@@ -101,7 +101,10 @@ export type FollowEvent =
       /** A settlement (engines that have `isSettled`). */
       type: "settle";
       /** The settlement as the engine reported it. */
-      data: { marketId: string };
+      data: {
+        /** The settled market. */
+        marketId: string
+      };
     };
 
 /** Options of `Portfolio.follow`. */
