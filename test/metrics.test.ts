@@ -3,22 +3,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { HzError, Portfolio, predictionGreeks, shutdown, type PortfolioMetrics } from "../dist/index.js";
+import { build, type Pos } from "./portfolio-helpers.js";
 
 afterAll(() => shutdown());
 
-interface Pos {
-  id: string;
-  side: "yes" | "no";
-  size: number;
-  entry: number;
-  price: number;
-}
-
-function build(positions: Pos[], runtime: "inline" | "worker" = "inline"): Portfolio {
-  const p = new Portfolio({ capital: 10_000, runtime });
-  for (const x of positions) p.addPosition({ marketId: x.id, side: x.side, size: x.size, entryPrice: x.entry, currentPrice: x.price });
-  return p;
-}
 
 function randomBook(n: number, seed: number): Pos[] {
   let s = seed;

@@ -1,0 +1,18 @@
+// A compact way to build a Portfolio in tests (shared by the metrics and events suites).
+import { Portfolio } from "../dist/index.js";
+
+/** One position, short field names. */
+export interface Pos {
+  id: string;
+  side: "yes" | "no";
+  size: number;
+  entry: number;
+  price: number;
+}
+
+/** A Portfolio with capital 10 000 holding `positions`, on the given runtime. */
+export function build(positions: Pos[], runtime: "inline" | "worker" = "inline"): Portfolio {
+  const p = new Portfolio({ capital: 10_000, runtime });
+  for (const x of positions) p.addPosition({ marketId: x.id, side: x.side, size: x.size, entryPrice: x.entry, currentPrice: x.price });
+  return p;
+}
