@@ -1336,7 +1336,7 @@ export class Engine {
     const cascade = won === "yes" ? this.#eventSiblings(id).filter((m) => !this.#settled.has(m)) : [];
     const last = Math.max(this.#lastTime(id) ?? -Infinity, ...cascade.map((m) => this.#lastTime(m) ?? -Infinity));
     const t = time === undefined ? Math.max(this.#clock ?? Date.now(), last) : toTime(time);
-    if (t < last) fail("INVALID_ARGUMENT", `settle: market "${id}": time ${showTime(t)} is before the last tick (${showTime(last)})`, { marketId: id, field: "time" });
+    if (t < last) fail("INVALID_ARGUMENT", `settle: market "${id}": time ${isoOf(t)} is before the last tick (${isoOf(last)})`, { marketId: id, field: "time" });
     const out = this.#settleNow(id, won, t);
     await this.#journal?.flush(); // acknowledged = durable
     return out;
@@ -1737,7 +1737,7 @@ export class Engine {
     const v: Violation[] = [];
     const id = o.marketId;
     const settled = this.#settled.get(id);
-    if (settled) v.push({ reason: "marketClosed", message: `market "${id}" was settled ${settled.outcome.toUpperCase()} at ${showTime(settled.time)}: it takes no more orders` });
+    if (settled) v.push({ reason: "marketClosed", message: `market "${id}" was settled ${settled.outcome.toUpperCase()} at ${isoOf(settled.time)}: it takes no more orders` });
     if (this.#killSwitch.active && o.action === "buy") {
       v.push({ reason: "killSwitch", message: `kill switch is on (${this.#killSwitch.reason}): only orders that reduce exposure (sells) pass` });
     }
@@ -1941,12 +1941,6 @@ export class Engine {
 
 /** Rules no smaller size can satisfy: `allowPartial` does not apply to them. */
 const SIZE_FREE: ReadonlySet<RejectReason> = new Set<RejectReason>(["oppositeSide", "limitPrice", "marketClosed", "killSwitch", "rateLimit", "duplicate", "priceBand"]);
-
-/** A time for messages: ISO 8601 when representable, else the number. */
-function showTime(t: number): string {
-  const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
-}
 
 /** Re-labels an HzError with where it happened (row / tick / order index), keeping its code. */
 function rowError(e: unknown, where: string): unknown {
