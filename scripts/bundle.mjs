@@ -2,16 +2,24 @@
 // .d.ts). Each entry is self-contained — comlink, idb, crc-32 and papaparse are bundled, so there
 // is no bare import at run time (an import map needs only "hz-portfolio", a module worker resolves
 // nothing) — and picks its runtime at build time instead of sniffing at run time:
-//   dist/browser/index.js   module Web Workers; the .wasm next to it (dist/browser/hz_portfolio_bg.wasm);
-//                           the journal in IndexedDB; the worker embedded too, for bundlers that do
-//                           not emit dist/browser/worker.js (esbuild).
+//   dist/browser/index.js   for bundlers that detect workers and assets (Vite, webpack, Parcel) and
+//                           import maps: module Web Workers from worker.js next to it; the engine
+//                           gzip-compressed next to it (hz_portfolio_bg.wasm.gz, ≈ 116 kB: under
+//                           webpack's 244 KiB asset hint); the journal in IndexedDB; the worker source
+//                           embedded too, started from a blob: URL if worker.js cannot be.
 //   dist/browser/worker.js  the worker module Vite and webpack detect (no top-level await, no imports).
+//   dist/browser-standalone/index.js
+//                           for bundlers that detect neither (esbuild, rollup): the same with the
+//                           engine (gzip, base64) and the worker source embedded, and no
+//                           `new URL("…", import.meta.url)` at all — nothing to copy, nothing fetched.
+//   dist/browser/hz_portfolio_bg.wasm  the uncompressed engine, for users who self-host it.
 //   dist/node/index.js      worker_threads (Node, and Deno through node:worker_threads, so idle
 //   dist/node/index.cjs     workers are unref'd and never keep a process alive); the .wasm and the
 //                           worker embedded (a Node bundle or serverless zip needs no extra file);
 //                           the journal in a file. The .cjs is the same for require() on Node ≥ 20.0.
 import * as esbuild from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { constants, gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +31,7 @@ function swap(map) {
   return {
     name: "hz-swap",
     setup(build) {
-      build.onResolve({ filter: /^\.\/(runtime|wasm-location|journal-store)\.js$/ }, (args) => {
+      build.onResolve({ filter: /^\.\/(runtime|wasm-location|journal-store|worker-file)\.js$/ }, (args) => {
         const name = args.path.slice(2, -3);
         if (!args.importer.startsWith(join(root, "ts")) || !map[name]) return undefined;
         return { path: map[name] };
@@ -54,7 +62,9 @@ const node = { runtime: ts("runtime-node.ts") };
 const workerWasm = { "wasm-location": ts("bundle/wasm-location-worker.ts") };
 
 // 1. Workers.
-const webWorker = await esbuild.build({ ...common, entryPoints: [ts("worker.ts")], format: "esm", platform: "browser", write: false, plugins: [swap({ ...web, ...workerWasm })] });
+// The embedded web worker is minified: a bundler minifies the entry around it but not a string
+// (≈ 18 kB instead of 40 kB in each browser entry; the worker file stays readable).
+const webWorker = await esbuild.build({ ...common, entryPoints: [ts("worker.ts")], format: "esm", platform: "browser", write: false, minify: true, plugins: [swap({ ...web, ...workerWasm })] });
 const webWorkerSource = webWorker.outputFiles[0].text;
 const nodeWorker = await esbuild.build({ ...common, ...cjsImportMeta, entryPoints: [ts("worker.ts")], format: "cjs", platform: "node", write: false, plugins: [swap({ ...node, ...workerWasm })] });
 const nodeWorkerSource = nodeWorker.outputFiles[0].text;
@@ -64,6 +74,13 @@ mkdirSync(join(root, "dist/node"), { recursive: true });
 await esbuild.build({ ...common, entryPoints: [ts("worker.ts")], outfile: join(root, "dist/browser/worker.js"), format: "esm", platform: "browser", plugins: [swap({ ...web, ...workerWasm })] });
 
 // 2. Entries.
+// The engine, gzip-compressed (deterministic: zlib writes no time stamp): a file next to the
+// browser entry, embedded (base64) in the standalone one. wasm.ts tells gzip from wasm by magic bytes.
+const wasmFile = readFileSync(join(root, "pkg/hz_portfolio_bg.wasm"));
+const wasmGz = gzipSync(wasmFile, { level: constants.Z_BEST_COMPRESSION });
+copyFileSync(join(root, "pkg/hz_portfolio_bg.wasm"), join(root, "dist/browser/hz_portfolio_bg.wasm"));
+writeFileSync(join(root, "dist/browser/hz_portfolio_bg.wasm.gz"), wasmGz);
+const browserStore = { "journal-store": ts("bundle/journal-store-browser.ts") };
 await esbuild.build({
   ...common,
   entryPoints: [ts("index.ts")],
@@ -71,9 +88,28 @@ await esbuild.build({
   format: "esm",
   platform: "browser",
   define: { __HZ_WEB_WORKER_SOURCE__: JSON.stringify(webWorkerSource) },
-  plugins: [swap({ ...web, "wasm-location": ts("bundle/wasm-location-browser.ts"), "journal-store": ts("bundle/journal-store-browser.ts") })],
+  plugins: [swap({ ...web, ...browserStore, "wasm-location": ts("bundle/wasm-location-browser.ts") })],
 });
-copyFileSync(join(root, "pkg/hz_portfolio_bg.wasm"), join(root, "dist/browser/hz_portfolio_bg.wasm"));
+mkdirSync(join(root, "dist/browser-standalone"), { recursive: true });
+await esbuild.build({
+  ...common,
+  entryPoints: [ts("index.ts")],
+  outfile: join(root, "dist/browser-standalone/index.js"),
+  format: "esm",
+  platform: "browser",
+  define: { __HZ_WEB_WORKER_SOURCE__: JSON.stringify(webWorkerSource), __HZ_WASM_GZ_BASE64__: JSON.stringify(wasmGz.toString("base64")) },
+  plugins: [swap({ ...web, ...browserStore, "wasm-location": ts("bundle/wasm-location-standalone.ts"), "worker-file": ts("bundle/worker-file-standalone.ts") })],
+});
+// What bundlers see: the browser entry names exactly its two files; the standalone entry none (a
+// bundler without asset detection would leave the URL to a file it did not emit: a 404).
+const assetUrls = (f) => [...readFileSync(join(root, f), "utf8").matchAll(/new URL\(\s*["'`]([^"'`]+)["'`]\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]);
+const expectUrls = (f, want) => {
+  const got = assetUrls(f).sort().join(", ");
+  if (got !== want.sort().join(", ")) throw new Error(`bundle: ${f} references [${got}], expected [${want.join(", ")}]`);
+};
+expectUrls("dist/browser/index.js", ["./hz_portfolio_bg.wasm.gz", "./worker.js"]);
+expectUrls("dist/browser/worker.js", []);
+expectUrls("dist/browser-standalone/index.js", []);
 
 const nodeEntry = {
   ...common,
@@ -113,4 +149,4 @@ for (const f of readdirSync(join(root, "dist"))) {
   const text = readFileSync(path, "utf8");
   if (text.includes("../pkg/hz_portfolio.js")) writeFileSync(path, text.replaceAll("../pkg/hz_portfolio.js", "./hz_portfolio.js"));
 }
-console.log("bundle: dist/browser/ and dist/node/ ready");
+console.log("bundle: dist/browser/, dist/browser-standalone/ and dist/node/ ready");

@@ -1,11 +1,12 @@
 // The worker runtime for browsers, Web Workers in other hosts (Cloudflare-style workers, Bun's web
-// entry…): module Web Workers. The `new Worker(new URL("./worker.js", import.meta.url), { type:
-// "module" })` below is written literally so that Vite and webpack find, bundle and emit the
-// worker. Bundlers without worker detection (esbuild, evanw/esbuild#795) leave the URL pointing
-// at a file they did not emit: the worker then starts from its source embedded in this entry (a
-// `blob:` URL), so nothing needs copying.
+// entry…): module Web Workers. The worker starts from the file next to the entry (worker-file.ts:
+// the literal `new Worker(new URL("./worker.js", import.meta.url), …)` that Vite and webpack find,
+// bundle and emit), else from its source embedded in the entry (a `blob:` URL): the standalone
+// browser entry, for bundlers without worker detection (esbuild, evanw/esbuild#795), has no file
+// and starts the embedded copy directly, so nothing needs copying and nothing 404s.
 import type { Endpoint } from "comlink";
 import { isReadyMessage, type WorkerHandle } from "./runtime-common.js";
+import { startWorkerFile } from "./worker-file.js";
 
 declare const __HZ_WEB_WORKER_SOURCE__: string | undefined;
 const embeddedWorker = typeof __HZ_WEB_WORKER_SOURCE__ === "string" ? __HZ_WEB_WORKER_SOURCE__ : undefined;
@@ -64,44 +65,56 @@ function handle(w: Worker): WorkerHandle {
   };
 }
 
-/** Starts one engine worker and waits until it serves requests. `workerUrl` overrides the worker module. */
-export async function spawnWorker(workerUrl?: URL | string): Promise<WorkerHandle> {
-  // Through a variable: bundlers rewrite only the literal `new URL("…", import.meta.url)` (each
-  // one would emit the file again), and warn about `new URL(variable, import.meta.url)`.
-  const here = import.meta.url;
-  let w: Worker;
-  let url: string;
-  if (workerUrl !== undefined) {
-    url = new URL(String(workerUrl), here).href;
-    w = new Worker(url, { type: "module" });
-  } else {
-    url = new URL("worker.js", here).href;
-    w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  }
+/** Starts `w` and waits until it serves requests; terminates it if it fails to. */
+async function ready(w: Worker): Promise<WorkerHandle> {
   try {
     await started(w);
     return handle(w);
   } catch (err) {
     w.terminate();
-    const why = err instanceof Error ? err.message : String(err);
-    if (workerUrl === undefined && embeddedWorker !== undefined) {
-      // The bundler did not emit the worker file: start the embedded copy.
-      const blobUrl = URL.createObjectURL(new Blob([embeddedWorker], { type: "text/javascript" }));
-      const b = new Worker(blobUrl, { type: "module" });
-      try {
-        await started(b);
-        return handle(b);
-      } catch (err2) {
-        b.terminate();
-        throw new Error(
-          `the engine worker could not start from "${url}" (${why}) nor from its embedded copy (${err2 instanceof Error ? err2.message : String(err2)}): ` +
-            "a Content-Security-Policy may forbid blob: workers (allow worker-src blob:), or serve hz-portfolio's dist/browser/worker.js and pass its URL to init({ workerUrl })",
-        );
-      } finally {
-        URL.revokeObjectURL(blobUrl);
-      }
+    throw err;
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Starts one engine worker and waits until it serves requests. `workerUrl` overrides the worker module. */
+export async function spawnWorker(workerUrl?: URL | string): Promise<WorkerHandle> {
+  if (workerUrl !== undefined) {
+    // Through a variable: bundlers warn about `new URL(variable, import.meta.url)`.
+    const here = import.meta.url;
+    const url = new URL(String(workerUrl), here).href;
+    try {
+      return await ready(new Worker(url, { type: "module" }));
+    } catch (err) {
+      throw new Error(`the engine worker could not start from "${url}": ${messageOf(err)}. Serve hz-portfolio's dist/browser/worker.js there, or pass its URL to init({ workerUrl })`);
     }
-    throw new Error(`the engine worker could not start from "${url}": ${why}. Serve hz-portfolio's dist/browser/worker.js there, or pass its URL to init({ workerUrl })`);
+  }
+  // The worker file next to the entry (emitted by Vite and webpack); none in the standalone entry.
+  const file = startWorkerFile();
+  let fileFailure: string | undefined;
+  if (file) {
+    try {
+      return await ready(file.worker);
+    } catch (err) {
+      if (embeddedWorker === undefined) {
+        throw new Error(`the engine worker could not start from "${file.url}": ${messageOf(err)}. Serve hz-portfolio's dist/browser/worker.js there, or pass its URL to init({ workerUrl })`);
+      }
+      fileFailure = `"${file.url}" (${messageOf(err)})`;
+    }
+  }
+  if (embeddedWorker === undefined) throw new Error("this build has neither a worker file nor an embedded worker: pass the worker module's URL to init({ workerUrl })");
+  // The embedded copy, from memory: nothing to fetch.
+  const blobUrl = URL.createObjectURL(new Blob([embeddedWorker], { type: "text/javascript" }));
+  try {
+    return await ready(new Worker(blobUrl, { type: "module" }));
+  } catch (err) {
+    throw new Error(
+      `the engine worker could not start ${fileFailure ? `from ${fileFailure} nor ` : ""}from its copy embedded in hz-portfolio (${messageOf(err)}): ` +
+        "a Content-Security-Policy may forbid blob: workers (allow worker-src blob:), or serve hz-portfolio's dist/browser/worker.js and pass its URL to init({ workerUrl })",
+    );
+  } finally {
+    URL.revokeObjectURL(blobUrl);
   }
 }
 

@@ -1,14 +1,15 @@
 // Loads the WebAssembly engine once, the same way in every runtime and thread. The main thread
 // obtains the engine's bytes (or a compiled Module) once — from init({ wasm }), else from the
-// default location of its build: next to the loading file in the published browser entry,
-// embedded in the published Node entry, `../pkg/` in the unbundled build — and sends them to each
-// worker at start, so every thread runs the very same engine and a self-hosted `.wasm` reaches
-// the workers too.
+// default location of its build: next to the loading file in the published browser entry (gzip),
+// embedded in the published Node entry and in the standalone browser entry (gzip), `../pkg/` in
+// the unbundled build — decompresses gzip bytes (gzip.ts), and sends the result to each worker at
+// start, so every thread runs the very same engine and a self-hosted `.wasm` reaches the workers too.
 import { initSync } from "../pkg/hz_portfolio.js";
 import * as engine from "../pkg/hz_portfolio.js";
 import { HzError, fail } from "./errors.js";
 import { defaultWasm } from "./wasm-location.js";
 import { readFileUrl } from "./runtime.js";
+import { wasmBytes } from "./gzip.js";
 
 /** The raw wasm-bindgen exports. */
 export type WasmEngine = typeof engine;
@@ -40,7 +41,11 @@ export function requireWebAssembly(): void {
   }
 }
 
+/** Stands for the build's own engine in messages when it is embedded (not a file). */
+const EMBEDDED = "\0embedded";
+
 function describeSource(where: WasmSource): string {
+  if (where === EMBEDDED) return "the engine embedded in hz-portfolio";
   if (where instanceof URL) return where.protocol === "file:" ? `"${decodeURIComponent(where.pathname)}"` : `"${where.href}"`;
   if (typeof where === "string") return `"${where}"`;
   if (where instanceof WebAssembly.Module) return "the given WebAssembly.Module";
@@ -58,22 +63,28 @@ function isSource(v: unknown): v is WasmSource {
   );
 }
 
-/** Turns a source into what `initSync` and a worker take. */
+/** Turns a source into what `initSync` and a worker take: a compiled module, or uncompressed bytes. */
 async function toPayload(where: WasmSource): Promise<WasmPayload> {
   if (where instanceof WebAssembly.Module) return where;
-  if (where instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && where instanceof SharedArrayBuffer)) return new Uint8Array(where.slice(0));
-  if (ArrayBuffer.isView(where)) return new Uint8Array(where.buffer.slice(where.byteOffset, where.byteOffset + where.byteLength));
+  if (where instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && where instanceof SharedArrayBuffer)) return wasmBytes(new Uint8Array(where.slice(0)));
+  if (ArrayBuffer.isView(where)) return wasmBytes(new Uint8Array(where.buffer.slice(where.byteOffset, where.byteOffset + where.byteLength)));
   const here = import.meta.url; // through a variable: bundlers warn about new URL(variable, import.meta.url)
   const url = typeof where === "string" ? new URL(where, here) : (where as URL);
-  if (url.protocol === "file:") return readFileUrl(url);
+  if (url.protocol === "file:") return wasmBytes(await readFileUrl(url));
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
   // Compiled while downloading where the server says application/wasm (then structured-cloned to
-  // workers, no second compile of the bytes per worker); bytes otherwise.
+  // workers, no second compile of the bytes per worker); bytes otherwise. A copy of the response
+  // is kept for a server that labels gzip bytes application/wasm: they are then decompressed.
   if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type")?.startsWith("application/wasm")) {
-    return WebAssembly.compileStreaming(response);
+    const copy = response.clone();
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch {
+      return wasmBytes(new Uint8Array(await copy.arrayBuffer()));
+    }
   }
-  return new Uint8Array(await response.arrayBuffer());
+  return wasmBytes(new Uint8Array(await response.arrayBuffer()));
 }
 
 function loadFailed(where: WasmSource, err: unknown): HzError {
@@ -84,9 +95,9 @@ function loadFailed(where: WasmSource, err: unknown): HzError {
   return new HzError(
     "WASM_LOAD_FAILED",
     `could not load the engine's WebAssembly from ${describeSource(where)}: ${why}. ` +
-      "Fix: serve hz_portfolio_bg.wasm (in the package: dist/browser/hz_portfolio_bg.wasm, also exported as " +
-      "\"hz-portfolio/hz_portfolio_bg.wasm\") there with the application/wasm content type, or call " +
-      "init({ wasm }) first with its URL, its bytes or a compiled WebAssembly.Module",
+      "Fix: serve the engine there — hz-portfolio's dist/browser/hz_portfolio_bg.wasm.gz (gzip, what the browser entry " +
+      "loads) or the uncompressed dist/browser/hz_portfolio_bg.wasm (exported as \"hz-portfolio/hz_portfolio_bg.wasm\") — " +
+      "or call init({ wasm }) first with its URL, its bytes or a compiled WebAssembly.Module",
     { field: "wasm" },
   );
 }
@@ -97,7 +108,7 @@ export function wasmPayload(): Promise<WasmPayload> {
   const where = configured ?? defaultWasm(import.meta.url);
   payload ??= toPayload(where).catch((err: unknown) => {
     payload = undefined;
-    throw loadFailed(where, err);
+    throw loadFailed(configured === undefined && !(where instanceof URL) && typeof where !== "string" ? EMBEDDED : where, err);
   });
   return payload;
 }

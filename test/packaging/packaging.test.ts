@@ -37,10 +37,17 @@ function project(name: string): string {
   return dir;
 }
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".gz": "application/gzip" };
 
-/** Serves `dir` statically (as any static host would: .wasm as application/wasm). */
-async function serve(dir: string): Promise<{ url: string; server: Server }> {
+interface ServeOptions {
+  /** Answer `x.gz` as the compressed body of `x` (`Content-Encoding: gzip`), as some static hosts do. */
+  gzipEncoding?: boolean;
+  /** Extra response headers (a Content-Security-Policy). */
+  headers?: Record<string, string>;
+}
+
+/** Serves `dir` statically (as any static host would: .wasm as application/wasm, .gz as application/gzip). */
+async function serve(dir: string, options: ServeOptions = {}): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const path = join(dir, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     const file = existsSync(path) && !path.endsWith("/") ? path : join(path, "index.html");
@@ -48,16 +55,25 @@ async function serve(dir: string): Promise<{ url: string; server: Server }> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+    const encoded = options.gzipEncoding && file.endsWith(".gz");
+    const type = TYPES[extname(encoded ? file.slice(0, -3) : file)] ?? "application/octet-stream";
+    res.writeHead(200, { "content-type": type, ...(encoded ? { "content-encoding": "gzip" } : {}), ...options.headers }).end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}/`, server };
 }
 
-/** Opens `page` in Chromium; returns the result and every console error / page error. */
-async function inBrowser(dir: string, page = ""): Promise<{ result: { ok?: string; error?: string }; errors: string[] }> {
-  const { url, server } = await serve(dir);
+/** What a page computed, what went wrong, and every request it made (workers' too): HTTP paths, or "blob:". */
+interface PageRun {
+  result: { ok?: string; error?: string };
+  errors: string[];
+  requests: string[];
+}
+
+/** Opens `page` in Chromium; returns the result and every console error / page error / failed request. */
+async function inBrowser(dir: string, page = "", options: ServeOptions = {}): Promise<PageRun> {
+  const { url, server } = await serve(dir, options);
   try {
     return await openPage(url + page);
   } finally {
@@ -65,20 +81,30 @@ async function inBrowser(dir: string, page = ""): Promise<{ result: { ok?: strin
   }
 }
 
-/** Opens `url` in Chromium; returns the result and every console error / warning / page error. */
-async function openPage(url: string): Promise<{ result: { ok?: string; error?: string }; errors: string[] }> {
+/**
+ * Opens `url` in Chromium; returns the result and every console error / warning, page error and
+ * failed request (an HTTP status ≥ 400 or a network failure: a 404 the page recovers from still
+ * counts).
+ */
+async function openPage(url: string): Promise<PageRun> {
   browser ??= await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"] });
   const tab = await browser.newPage();
   const errors: string[] = [];
+  const requests: string[] = [];
+  tab.on("request", (r) => requests.push(r.url().startsWith("http") ? new URL(r.url()).pathname : r.url().slice(0, 5)));
   tab.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()} ${m.location().url}`);
   });
   tab.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  tab.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  tab.on("response", (r) => {
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   try {
     await tab.goto(url);
     await tab.waitForFunction(() => (globalThis as { __hz?: unknown }).__hz !== undefined, undefined, { timeout: 30_000 });
     const result = (await tab.evaluate(() => (globalThis as { __hz?: unknown }).__hz)) as { ok?: string; error?: string };
-    return { result, errors };
+    return { result, errors, requests };
   } finally {
     await tab.close();
   }
@@ -107,15 +133,20 @@ afterAll(async () => {
 });
 
 describe("packaging: the packed tarball in consumer projects", { timeout: 90_000 }, () => {
-  it("the tarball: no dependencies, no source maps, the wasm next to the browser entry, LICENSE", () => {
+  it("the tarball: no dependencies, no source maps, the engine and worker next to the browser entry, the standalone entry, LICENSE", () => {
     const pkg = JSON.parse(readFileSync(join(app, "node_modules/hz-portfolio/package.json"), "utf8"));
     expect(pkg.dependencies).toBeUndefined();
     const files = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String);
     const shipped = files(join(app, "node_modules/hz-portfolio"));
     expect(shipped.filter((f) => f.endsWith(".map"))).toEqual([]);
     expect(shipped).toContain("LICENSE");
-    expect(shipped).toContain(join("dist", "browser", "hz_portfolio_bg.wasm"));
-    expect(shipped).toContain(join("dist", "browser", "worker.js"));
+    for (const f of ["hz_portfolio_bg.wasm.gz", "hz_portfolio_bg.wasm", "worker.js", "index.js"]) expect(shipped).toContain(join("dist", "browser", f));
+    expect(shipped).toContain(join("dist", "browser-standalone", "index.js"));
+    expect(shipped.filter((f) => f.startsWith(join("dist", "browser-standalone")) && !f.endsWith(".d.ts"))).toEqual([join("dist", "browser-standalone"), join("dist", "browser-standalone", "index.js")]);
+    // Every file a bundler emits for the browser entry stays under webpack's 244 KiB hint.
+    const size = (f: string) => readFileSync(join(app, "node_modules/hz-portfolio/dist/browser", f)).byteLength;
+    expect(size("hz_portfolio_bg.wasm.gz")).toBeLessThan(244 * 1024);
+    expect(size("worker.js")).toBeLessThan(244 * 1024);
     const reference_ = JSON.parse(reference);
     expect(reference_.var95).toBeGreaterThan(0);
   });
@@ -165,9 +196,17 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     const dir = project("vite");
     const { stdout, stderr } = run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build"], dir);
     expect(`${stdout}\n${stderr}`).not.toMatch(/warn|error|\(!\)/i);
-    const { result, errors } = await inBrowser(join(dir, "dist"));
+    // Vite's "production" condition picks the browser entry: the worker and the compressed engine
+    // are emitted as files.
+    const assets = readdirSync(join(dir, "dist/assets"));
+    expect(assets.filter((f) => /^hz_portfolio_bg\.wasm-.*\.gz$/.test(f))).toHaveLength(1);
+    expect(assets.filter((f) => /^worker-.*\.js$/.test(f))).toHaveLength(1);
+    const { result, errors, requests } = await inBrowser(join(dir, "dist"));
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
+    // Each fetched by the browser (the worker once per pool worker, from its cache).
+    const fetched = [...new Set(requests.filter((r) => r.startsWith("/assets/")))].map((r) => r.replace(/-[\w-]+\./, "-HASH."));
+    expect(fetched.sort()).toEqual(["/assets/hz_portfolio_bg.wasm-HASH.gz", "/assets/index-HASH.js", "/assets/worker-HASH.js"]);
   });
 
   it("Vite dev server with no config file (dependency pre-bundling): same numbers in Chromium, no console errors", async () => {
@@ -183,62 +222,126 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
         });
         vite.on("exit", (code) => reject(new Error(`vite exited (${code}): ${out}`)));
       });
-      const { result, errors } = await openPage(url);
+      const { result, errors, requests } = await openPage(url);
       expect(result).toEqual({ ok: reference });
       expect(errors).toEqual([]);
+      // The "development" condition picks the browser entry: its engine file is fetched.
+      expect(requests.filter((r) => r.endsWith("hz_portfolio_bg.wasm.gz"))).toHaveLength(1);
     } finally {
       vite.kill();
     }
   });
 
-  it("esbuild browser bundle (wasm and worker copied next to it, as documented): same numbers, no console errors", async () => {
+  it("esbuild browser bundle, nothing copied (the standalone entry): same numbers, no console errors, no failed request", async () => {
     const esbuild = await import("esbuild");
     const dir = project("esbuild-browser");
-    const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ["main.js", "main-init.js"], bundle: true, platform: "browser", format: "esm", outdir: "out", logLevel: "silent" });
+    const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ["main.js", "main-init.js"], bundle: true, platform: "browser", format: "esm", outdir: "out", logLevel: "silent", metafile: true });
     expect(r.warnings.map((w) => w.text)).toEqual([]);
-    for (const f of ["hz_portfolio_bg.wasm", "worker.js"]) cpSync(join(app, "node_modules/hz-portfolio/dist/browser", f), join(dir, "out", f));
-    const { result, errors } = await inBrowser(dir);
+    // esbuild's conditions (browser, import, default; no development/production) pick the standalone entry.
+    expect(Object.keys(r.metafile!.inputs).filter((f) => f.includes("hz-portfolio"))).toEqual(["../node_modules/hz-portfolio/dist/browser-standalone/index.js"]);
+    expect(readdirSync(join(dir, "out")).sort()).toEqual(["main-init.js", "main.js"]);
+    const { result, errors, requests } = await inBrowser(dir);
+    expect(result).toEqual({ ok: reference });
+    expect(errors).toEqual([]);
+    // The page and its bundle only: the engine and the workers (blob:) come from the bundle itself.
+    expect(requests.filter((r) => r !== "blob:")).toEqual(["/", "/out/main.js"]);
+    expect(requests).toContain("blob:");
+  });
+
+  it("init({ wasm }) with the .wasm (or the .wasm.gz) served elsewhere reaches the pool's workers: same numbers, nothing else fetched", async () => {
+    const dir = join(app, "esbuild-browser");
+    mkdirSync(join(dir, "elsewhere"));
+    for (const [from, to] of [["hz_portfolio_bg.wasm", "engine.wasm"], ["hz_portfolio_bg.wasm.gz", "engine.wasm.gz"]]) {
+      cpSync(join(app, "node_modules/hz-portfolio/dist/browser", from!), join(dir, "elsewhere", to!));
+    }
+    for (const page of ["init.html", "init.html?gz"]) {
+      const { result, errors } = await inBrowser(dir, page);
+      expect(result).toEqual({ ok: reference });
+      expect(errors).toEqual([]);
+    }
+    // A URL that does not serve the engine: WASM_LOAD_FAILED naming it and the fix (the embedded
+    // engine is not used behind the user's back).
+    const { result } = await inBrowser(dir, "init.html?missing");
+    expect(result.error).toMatch(/WASM_LOAD_FAILED could not load the engine's WebAssembly from "http:\/\/127\.0\.0\.1:\d+\/elsewhere\/missing\.wasm": HTTP 404.*init\(\{ wasm \}\)/);
+  });
+
+  it("the standalone entry under a Content-Security-Policy: blob: workers forbidden → WORKER_FAILED naming the fix; init({ workerUrl }) → same numbers", async () => {
+    const dir = join(app, "esbuild-browser");
+    const csp = { "content-security-policy": "worker-src 'self'" };
+    const denied = await inBrowser(dir, "", { headers: csp });
+    expect(denied.result.error).toMatch(/WORKER_FAILED .*worker-src blob:.*init\(\{ workerUrl \}\)/);
+    // The escape hatch: the worker module served by the page's own origin.
+    cpSync(join(app, "node_modules/hz-portfolio/dist/browser/worker.js"), join(dir, "elsewhere/worker.js"));
+    const { result, errors } = await inBrowser(dir, "init.html?worker", { headers: csp });
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
   });
 
-  it("esbuild browser bundle without worker.js next to it: the embedded worker starts (one 404 logged by the browser)", async () => {
-    const dir = join(app, "esbuild-browser");
-    rmSync(join(dir, "out/worker.js"));
-    const { result, errors } = await inBrowser(dir);
-    expect(result).toEqual({ ok: reference });
-    expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
-  });
-
-  it("esbuild browser bundle without the wasm: WASM_LOAD_FAILED naming the URL and the fix", async () => {
-    const dir = join(app, "esbuild-browser");
-    rmSync(join(dir, "out/hz_portfolio_bg.wasm"));
-    const { result } = await inBrowser(dir);
-    expect(result.error).toMatch(/WASM_LOAD_FAILED could not load the engine's WebAssembly from "http:\/\/127\.0\.0\.1:\d+\/out\/hz_portfolio_bg\.wasm": HTTP 404.*init\(\{ wasm \}\)/);
-  });
-
-  it("init({ wasm }) with the .wasm served elsewhere reaches the pool's workers: same numbers", async () => {
-    const dir = join(app, "esbuild-browser");
-    mkdirSync(join(dir, "elsewhere"));
-    cpSync(join(app, "node_modules/hz-portfolio/dist/browser/hz_portfolio_bg.wasm"), join(dir, "elsewhere/engine.wasm"));
-    const { result } = await inBrowser(dir, "init.html");
-    expect(result).toEqual({ ok: reference });
-  });
-
-  it("plain page with an import map (no bundler): same numbers, no console errors", async () => {
+  it("plain page with an import map (no bundler): same numbers, no console errors, no failed request", async () => {
     project("importmap");
     const { result, errors } = await inBrowser(app, "importmap/");
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
   });
 
-  it("webpack 5 browser (no worker/wasm config): same numbers in Chromium, no warnings from the package", async () => {
+  it("import map, a host answering the .wasm.gz with Content-Encoding: gzip (the browser decompresses): same numbers", async () => {
+    const { result, errors } = await inBrowser(app, "importmap/", { gzipEncoding: true });
+    expect(result).toEqual({ ok: reference });
+    expect(errors).toEqual([]);
+  });
+
+  it("import map, worker.js missing next to the entry: the embedded worker starts, same numbers; the 404 is recorded", async () => {
+    const copy = join(app, "browser-without-worker");
+    cpSync(join(app, "node_modules/hz-portfolio/dist/browser"), copy, { recursive: true });
+    rmSync(join(copy, "worker.js"));
+    const page = join(app, "importmap-without-worker");
+    cpSync(join(app, "importmap"), page, { recursive: true });
+    const html = join(page, "index.html");
+    writeFileSync(html, readFileSync(html, "utf8").replace("/node_modules/hz-portfolio/dist/browser/index.js", "/browser-without-worker/index.js"));
+    const { result, errors } = await inBrowser(app, "importmap-without-worker/");
+    expect(result).toEqual({ ok: reference });
+    // The browser entry's fallback works, and a worker's failed request does reach `errors`.
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.filter((e) => !/worker\.js/.test(e))).toEqual([]);
+    expect(errors.some((e) => e.startsWith("HTTP 404") && e.endsWith("/browser-without-worker/worker.js"))).toBe(true);
+  });
+
+  it("import map, the engine file missing next to the entry: WASM_LOAD_FAILED naming the URL and the fix", async () => {
+    // A copy of the browser entry's folder without hz_portfolio_bg.wasm.gz.
+    const copy = join(app, "browser-without-wasm");
+    cpSync(join(app, "node_modules/hz-portfolio/dist/browser"), copy, { recursive: true });
+    rmSync(join(copy, "hz_portfolio_bg.wasm.gz"));
+    const page = join(app, "importmap-without-wasm");
+    cpSync(join(app, "importmap"), page, { recursive: true });
+    const html = join(page, "index.html");
+    writeFileSync(html, readFileSync(html, "utf8").replace("/node_modules/hz-portfolio/dist/browser/index.js", "/browser-without-wasm/index.js"));
+    const { result } = await inBrowser(app, "importmap-without-wasm/");
+    expect(result.error).toMatch(
+      /WASM_LOAD_FAILED could not load the engine's WebAssembly from "http:\/\/127\.0\.0\.1:\d+\/browser-without-wasm\/hz_portfolio_bg\.wasm\.gz": HTTP 404.*init\(\{ wasm \}\)/,
+    );
+  });
+
+  it("webpack 5 browser (no worker/wasm config): no warning, no performance hint; same numbers in Chromium, no console errors", async () => {
     const dir = project("webpack-browser");
-    const { stdout, stderr } = run(process.execPath, [join(root, "node_modules/webpack-cli/bin/cli.js"), "--config", "webpack.config.cjs", "--no-color"], dir);
-    // webpack's one performance hint: the engine's .wasm (≈ 251 KiB) is above its 244 KiB
-    // recommendation (documented in the README); nothing else.
-    const warnings = `${stdout}\n${stderr}`.split("\n").filter((l) => /^(WARNING|ERROR)/.test(l));
-    expect(warnings.filter((l) => !l.startsWith("WARNING in asset size limit"))).toEqual([]);
+    const cli = [join(root, "node_modules/webpack-cli/bin/cli.js"), "--config", "webpack.config.cjs", "--no-color"];
+    const { stdout, stderr } = run(process.execPath, cli, dir);
+    // Performance hints ("asset size limit", "entrypoint size limit") are warnings too.
+    expect(`${stdout}\n${stderr}`.split("\n").filter((l) => /WARNING|ERROR|Critical dependency|performance/i.test(l))).toEqual([]);
+    run(process.execPath, [...cli, "--json", "stats.json"], dir);
+    const stats = JSON.parse(readFileSync(join(dir, "stats.json"), "utf8")) as {
+      warnings: unknown[];
+      errors: unknown[];
+      assets: Array<{ name: string; size: number }>;
+      entrypoints: Record<string, { assetsSize?: number }>;
+    };
+    expect(stats.warnings).toEqual([]);
+    expect(stats.errors).toEqual([]);
+    // The emitted worker and compressed engine, and the entry chunk, each under the 244 KiB hint.
+    const names = stats.assets.map((a) => a.name);
+    expect(names.some((n) => n.endsWith(".gz"))).toBe(true);
+    expect(names.filter((n) => n.endsWith(".wasm"))).toEqual([]);
+    for (const a of stats.assets) expect(a.size, a.name).toBeLessThan(244 * 1024);
+    expect(stats.entrypoints.main!.assetsSize).toBeLessThan(244 * 1024);
     const { result, errors } = await inBrowser(dir);
     expect(result).toEqual({ ok: reference });
     expect(errors).toEqual([]);
