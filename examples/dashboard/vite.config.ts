@@ -2,8 +2,8 @@
 // "hz-portfolio" resolves to the built package (dist/) through the repository's package.json
 // "exports" (a self-reference), exactly as it would from node_modules in a user's app. Vite bundles
 // the library's worker (`new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`)
-// in its default worker format and emits the .wasm it fetches (`new URL("./hz_portfolio_bg.wasm",
-// import.meta.url)`): nothing about workers or wasm to configure.
+// in its default worker format and emits the compressed engine it fetches
+// (`new URL("./hz_portfolio_bg.wasm.gz", import.meta.url)`): nothing about workers or wasm to configure.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 

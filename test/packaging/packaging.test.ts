@@ -248,6 +248,25 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(requests).toContain("blob:");
   });
 
+  it("export conditions: development/production → the browser entry; neither (esbuild, rolldown) → the standalone entry; hz-portfolio/standalone", async () => {
+    const esbuild = await import("esbuild");
+    const dir = join(app, "esbuild-browser");
+    writeFileSync(join(dir, "standalone.js"), 'export * from "hz-portfolio/standalone";\n');
+    const picked = async (entry: string, conditions?: string[]) => {
+      const r = await esbuild.build({ absWorkingDir: dir, entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false, metafile: true, logLevel: "silent", conditions });
+      return Object.keys(r.metafile.inputs).filter((f) => f.includes("hz-portfolio")).map((f) => f.replace(/^.*node_modules\/hz-portfolio\//, ""));
+    };
+    expect(await picked("main.js")).toEqual(["dist/browser-standalone/index.js"]);
+    expect(await picked("main.js", ["production"])).toEqual(["dist/browser/index.js"]);
+    expect(await picked("main.js", ["development"])).toEqual(["dist/browser/index.js"]);
+    expect(await picked("standalone.js", ["production"])).toEqual(["dist/browser-standalone/index.js"]);
+    // rolldown (Vite's bundler, used alone) adds no development/production condition either.
+    const { rolldown } = await import("rolldown");
+    const bundle = await rolldown({ cwd: dir, input: join(dir, "main.js"), platform: "browser", logLevel: "silent" });
+    const { output } = await bundle.generate({ format: "esm" });
+    expect(output.flatMap((c) => ("moduleIds" in c ? c.moduleIds : [])).filter((m) => m.includes("hz-portfolio")).map((f) => f.replace(/^.*node_modules\/hz-portfolio\//, ""))).toEqual(["dist/browser-standalone/index.js"]);
+  });
+
   it("init({ wasm }) with the .wasm (or the .wasm.gz) served elsewhere reaches the pool's workers: same numbers, nothing else fetched", async () => {
     const dir = join(app, "esbuild-browser");
     mkdirSync(join(dir, "elsewhere"));
