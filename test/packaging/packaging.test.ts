@@ -269,6 +269,21 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(output.flatMap((c) => ("moduleIds" in c ? c.moduleIds : [])).filter((m) => m.includes("hz-portfolio")).map((f) => f.replace(/^.*node_modules\/hz-portfolio\//, ""))).toEqual(["dist/browser-standalone/index.js"]);
   });
 
+  it("the standalone entry's embedded engine, decoded with atob (Node 20 has no Uint8Array.fromBase64), inline: same numbers as the Node entry inline", () => {
+    const dir = join(app, "node-esm");
+    const code = (entry: string) => `
+      import * as lib from ${JSON.stringify(entry)};
+      const p = new lib.Portfolio({ capital: 10_000, runtime: "inline" });
+      p.addPosition({ marketId: "a", side: "yes", size: 400, entryPrice: 0.45, currentPrice: 0.52 });
+      p.addPosition({ marketId: "b", side: "no", size: 1000, entryPrice: 0.7, currentPrice: 0.65 });
+      const m = await p.metrics({ nSimulations: 20_000, seed: 42, tHours: 24, vol: 0.2 });
+      console.log(typeof Uint8Array.fromBase64, JSON.stringify([m.var95, m.cvar95, m.winProbability, m.expectedPnl]));
+    `;
+    const standalone = run(process.execPath, ["--input-type=module", "-e", code("hz-portfolio/standalone")], dir).stdout.trim();
+    expect(standalone.startsWith("undefined ")).toBe(true);
+    expect(standalone).toBe(run(process.execPath, ["--input-type=module", "-e", code("hz-portfolio")], dir).stdout.trim());
+  });
+
   it("init({ wasm }) with the .wasm (or the .wasm.gz) served elsewhere reaches the pool's workers: same numbers, nothing else fetched", async () => {
     const dir = join(app, "esbuild-browser");
     mkdirSync(join(dir, "elsewhere"));
