@@ -172,9 +172,8 @@ pub fn accumulate_blocks(
     n_blocks: usize,
     acc: &mut TailAccumulator,
 ) -> Vec<f64> {
-    let pnl = chunk_pnl(spec, events, seed, n_total, first_block, n_blocks);
     let mut sums = Vec::with_capacity(2 * n_blocks);
-    for block in pnl.chunks(BLOCK_SIZE) {
+    for_each_block(spec, events, seed, n_total, first_block, n_blocks, |block| {
         sums.push(block_sum(block));
         // Exactly what the whole-array path sums when it scales: each value scaled, then added.
         let mut s = 0.0;
@@ -182,8 +181,8 @@ pub fn accumulate_blocks(
             s += v * HUGE_SCALE;
         }
         sums.push(s);
-    }
-    acc.push_slice(&pnl);
+        acc.push_slice(block);
+    });
     sums
 }
 
@@ -201,22 +200,32 @@ pub fn histogram_blocks(
     hi: f64,
     bins: usize,
 ) -> Vec<f64> {
-    let pnl = chunk_pnl(spec, events, seed, n_total, first_block, n_blocks);
     let scale = pnl_scale(lo.abs().max(hi.abs()));
     let mut h = Histogram::new(lo * scale, hi * scale, bins);
-    if scale == 1.0 {
-        pnl.iter().for_each(|&v| h.add(v));
-    } else {
-        pnl.iter().for_each(|&v| h.add(v * scale));
-    }
+    for_each_block(spec, events, seed, n_total, first_block, n_blocks, |block| {
+        if scale == 1.0 {
+            block.iter().for_each(|&v| h.add(v));
+        } else {
+            block.iter().for_each(|&v| h.add(v * scale));
+        }
+    });
     h.counts
 }
 
-fn chunk_pnl(spec: &SimSpec, events: Option<&EventModel>, seed: u64, n_total: usize, first_block: usize, n_blocks: usize) -> Vec<f64> {
-    let len: usize = (first_block..first_block.saturating_add(n_blocks)).map(|b| block_len(n_total, b)).take_while(|&l| l > 0).sum();
-    let mut pnl = vec![0.0; len];
-    montecarlo::simulate_blocks_with_events(spec, events, seed, n_total, first_block, &mut pnl);
-    pnl
+/// Calls `f` with the P&L of each block `first_block .. first_block + n_blocks` in turn, through one
+/// block-sized buffer (so memory does not grow with the chunk).
+fn for_each_block(spec: &SimSpec, events: Option<&EventModel>, seed: u64, n_total: usize, first_block: usize, n_blocks: usize, mut f: impl FnMut(&[f64])) {
+    let mut pnl = Vec::with_capacity(BLOCK_SIZE);
+    for b in first_block..first_block.saturating_add(n_blocks) {
+        let len = block_len(n_total, b);
+        if len == 0 {
+            break;
+        }
+        pnl.clear();
+        pnl.resize(len, 0.0);
+        montecarlo::simulate_blocks_with_events(spec, events, seed, n_total, b, &mut pnl);
+        f(&pnl);
+    }
 }
 
 /// The statistics of a streamed run of `n` ≥ 1 scenarios: `acc` holds every scenario (merged),
