@@ -88,7 +88,7 @@ export function renderMarkdown(rep: Report): string {
   }
   out.push("¹ a single sample (the contestant is too slow for repeated rounds).", "");
   if (rep.memory.length) {
-    out.push("## Memory: peak RSS of one `metrics`-style run (simulate + summarize) in a child process", "");
+    out.push("## Memory: peak RSS of one `metrics`-style run (simulate + summarise, streamed above 10^6 scenarios; children run with --expose-gc --max-semi-space-size=1) in a child process", "");
     out.push("| runtime | nSimulations × markets | RSS after start-up MiB | peak RSS MiB | growth MiB | growth bytes/scenario | run ms |", "|---|---|---|---|---|---|---|");
     for (const m of rep.memory) {
       const g = (m.peakKb - m.baseKb) / 1024;
