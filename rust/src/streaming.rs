@@ -312,6 +312,51 @@ mod tests {
         }
     }
 
+    /// The engine's own passes (uneven chunks over two accumulators, one absorbing the other) equal
+    /// `summarize` of the simulated P&L array, for independent and copula books.
+    #[test]
+    fn passes_equal_summarize_of_the_simulation() {
+        let n = 13;
+        let sizes: Vec<f64> = (0..n).map(|i| 10.0 + 7.0 * i as f64).collect();
+        let entries: Vec<f64> = (0..n).map(|i| 0.1 + 0.06 * i as f64).collect();
+        let probs: Vec<f64> = (0..n).map(|i| 0.9 - 0.05 * i as f64).collect();
+        let corr: Vec<f64> = (0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.35 }).collect();
+        let factor = crate::correlation::copula_factor(ndarray::ArrayView2::from_shape((n, n), &corr).unwrap());
+        for factor in [None, Some(&factor)] {
+            let spec = SimSpec { sizes: &sizes, entry_prices: &entries, win_probs: &probs, factor };
+            for &total in &[5usize, 8192, 50_001] {
+                let n_blocks = total.div_ceil(BLOCK_SIZE);
+                let mut all = vec![0.0; total];
+                montecarlo::simulate_blocks(&spec, 9, total, 0, &mut all);
+                let full = summarize(&mut all.clone(), 50);
+                let keep = tail_len(total);
+                let (mut a, mut b) = (TailAccumulator::new(keep), TailAccumulator::new(keep));
+                let mut sums = vec![0.0; 2 * n_blocks];
+                let mut first = 0;
+                for (c, width) in [1usize, 2, 1, 3].iter().cycle().enumerate() {
+                    if first >= n_blocks {
+                        break;
+                    }
+                    let nb = (*width).min(n_blocks - first);
+                    let acc = if c % 2 == 0 { &mut a } else { &mut b };
+                    let s = accumulate_blocks(&spec, None, 9, total, first, nb, acc);
+                    sums[2 * first..2 * (first + nb)].copy_from_slice(&s);
+                    first += nb;
+                }
+                a.absorb(&b.take_flat());
+                let [_, _, lo, hi] = a.header();
+                let mut counts = vec![0.0; 50];
+                for blk in 0..n_blocks {
+                    let c = histogram_blocks(&spec, None, 9, total, blk, 1, lo, hi, 50);
+                    counts.iter_mut().zip(&c).for_each(|(x, y)| *x += y);
+                }
+                let (s, scale) = finish(total, 50, &mut a, &sums, &counts);
+                assert_eq!(scale, 1.0);
+                assert_eq!(format!("{s:?}"), format!("{full:?}"), "total {total}, copula {}", factor.is_some());
+            }
+        }
+    }
+
     #[test]
     fn tail_len_covers_both_levels() {
         for n in 1..5000 {
