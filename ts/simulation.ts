@@ -122,8 +122,11 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
 
 /** A run's statistics (the engine's `summarizePnl` format, see {@link parseStats}) and what the engine reported about the correlation. */
 export interface SimulationStats {
+  /** `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges…, counts…]`. */
   stats: Float64Array;
+  /** Whether the correlation had to be repaired (it was not positive semi-definite). */
   correlationRepaired: boolean;
+  /** Smallest eigenvalue of the correlation as given (1 when independent). */
   minEigenvalue: number;
   /** The repaired correlation (N×N row-major) when `correlationRepaired`. */
   repairedCorrelation?: Float64Array;
