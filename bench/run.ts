@@ -335,10 +335,13 @@ await pool2.dispose();
 interface Mem { mode: string; sims: number; n: number; baseKb: number; peakKb: number; ms: number }
 const mem: Mem[] = [];
 {
-  const n = QUICK ? 100 : 500;
+  // The book of issue 17's memory target (100 markets); 10^7 scenarios are streamed (two passes).
+  // --max-semi-space-size=1: V8 would otherwise grow each isolate's young generation by ~8 MB steps
+  // under the allocation rate of a long run (sizing, not retention; see test/soak.test.ts).
+  const n = 100;
   for (const mode of ["pool", "inline"]) {
-    for (const sims of QUICK ? [1e5, 2e5] : [1e5, 1e6, 2e6]) {
-      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/mem-child.ts"), mode, String(sims), String(n)], { cwd: ROOT, encoding: "utf8" });
+    for (const sims of QUICK ? [1e4, 2e5] : [1e4, 1e6, 1e7]) {
+      const r = spawnSync(process.execPath, ["--expose-gc", "--max-semi-space-size=1", "--import", "tsx", path.join(ROOT, "bench/mem-child.ts"), mode, String(sims), String(n)], { cwd: ROOT, encoding: "utf8" });
       const m = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Mem;
       mem.push(m);
       log(`  memory ${mode} ${sims}×${n}: peak RSS ${(m.peakKb / 1024).toFixed(1)} MiB (after loading ${(m.baseKb / 1024).toFixed(1)} MiB)`);

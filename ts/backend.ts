@@ -5,7 +5,20 @@ import type { Remote } from "comlink/dist/esm/comlink.mjs";
 import { HzError, fail } from "./errors.js";
 import { installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { availableCores, spawnWorker, type WorkerHandle } from "./runtime.js";
-import { abortError, blocksPerChunk, checkSignal, simulateInline, throwIfAborted, type LongOperationOptions, type SimulationJob, type SimulationOutput } from "./simulation.js";
+import {
+  abortError,
+  blocksPerChunk,
+  checkSignal,
+  simulateInline,
+  simulateStatsInline,
+  streams,
+  throwIfAborted,
+  twoPassProgress,
+  type LongOperationOptions,
+  type SimulationJob,
+  type SimulationOutput,
+  type SimulationStats,
+} from "./simulation.js";
 import { options as checkOptions } from "./validate.js";
 import { callEngine, requireWebAssembly, wasm, wasmPayload, workerUrl } from "./wasm.js";
 import type { WorkerApi } from "./worker.js";
@@ -26,6 +39,12 @@ export interface EngineBackend {
   simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput>;
   /** Consumes `pnl`. */
   summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array>;
+  /**
+   * Simulates `job` and summarises it (`bins` histogram bins): from the whole P&L array for runs
+   * up to `streamingSettings.threshold` scenarios, else streamed in memory independent of the
+   * number of scenarios. Bit-identical either way.
+   */
+  simulateStats(job: SimulationJob, bins: number, control: LongOperationOptions): Promise<SimulationStats>;
   dispose(): Promise<void>;
 }
 
@@ -82,6 +101,9 @@ class InlineBackend implements EngineBackend {
   simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput> {
     return simulateInline(job, control);
   }
+  simulateStats(job: SimulationJob, bins: number, control: LongOperationOptions): Promise<SimulationStats> {
+    return simulateStatsInline(job, bins, control);
+  }
   async summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array> {
     checkSignal(signal);
     throwIfAborted(signal);
@@ -124,6 +146,13 @@ class PoolWorker {
   /** The worker's API once its thread runs; rejects if it could not start. */
   ready!: Promise<Remote<WorkerApi>>;
   constructor(readonly index: number) {}
+}
+
+/** A promise with its resolve function exposed. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 let nextSimulationId = 1;
@@ -379,6 +408,144 @@ export class WorkerPool implements EngineBackend {
     }
   }
 
+  async simulateStats(job: SimulationJob, bins: number, control: LongOperationOptions): Promise<SimulationStats> {
+    if (streams(job.nSimulations)) return this.#streamStats(job, bins, control);
+    const sim = await this.simulate(job, control);
+    const stats = await this.summarize(sim.pnl, bins, control.signal);
+    return { stats, correlationRepaired: sim.correlationRepaired, minEigenvalue: sim.minEigenvalue, repairedCorrelation: sim.repairedCorrelation };
+  }
+
+  /**
+   * The streamed summary of a run over one lane per worker, each lane under its lease (so aborts
+   * and worker failures end it at once, in any phase):
+   * 1. pass 1 — each lane takes chunks of blocks, its worker folds them into its own summary
+   *    (wins, min, max, worst values) and returns only the block sums; a lane that ends hands its
+   *    summary to the main thread, which passes them to the anchor (the first lane's worker);
+   * 2. the anchor merges them and tells the global min and max;
+   * 3. pass 2 — the lanes take the chunks again (same seeds, same P&L) and return histogram counts;
+   * 4. the anchor finishes the statistics.
+   * Nothing here depends on which lane ran which chunk (see rust/src/streaming.rs).
+   */
+  async #streamStats(job: SimulationJob, bins: number, control: LongOperationOptions): Promise<SimulationStats> {
+    const { signal } = control;
+    checkSignal(signal);
+    throwIfAborted(signal);
+    const id = nextSimulationId++;
+    const total = job.nSimulations;
+    const { seed } = job;
+    const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation, events: job.events };
+    const used = new Set<PoolWorker>();
+    const first = this.#pick()!;
+    used.add(first);
+    const progress = twoPassProgress(total, control.onProgress);
+    let blockSize = 0;
+    let nBlocks = 0;
+    let step = 1;
+    let nChunks = 0;
+    let sums = new Float64Array(0);
+    const counts = new Float64Array(Math.max(1, bins));
+    let stop = false;
+    // Pass 1: chunks handed out, scenarios done, lanes holding a summary not yet handed over.
+    let next1 = 0;
+    let done1 = 0;
+    let holding = 0;
+    const summaries: Float64Array[] = [];
+    let next2 = 0;
+    let done2 = 0;
+    // Gates between the phases; all opened (with `undefined` for the range) when the call ends, so no lane waits forever.
+    const summariesIn = deferred<void>();
+    const rangeKnown = deferred<Float64Array | undefined>();
+    const countsIn = deferred<void>();
+    const scenarios = (firstBlock: number, nb: number) => Math.min(total, (firstBlock + nb) * blockSize) - firstBlock * blockSize;
+    const lane = async (api: Remote<WorkerApi>, lease: Lease, anchor: boolean): Promise<Float64Array | undefined> => {
+      const live = () => !stop && !lease.done;
+      let took = false;
+      while (live() && next1 < nChunks) {
+        if (!took) holding++;
+        took = true;
+        const firstBlock = next1++ * step;
+        const nb = Math.min(step, nBlocks - firstBlock);
+        const s = await api.accumulate(id, seed, total, firstBlock, nb);
+        if (!live()) return undefined;
+        sums.set(s, 2 * firstBlock);
+        done1 += scenarios(firstBlock, nb);
+        progress(done1, 0);
+      }
+      if (took) {
+        if (!anchor) {
+          const flat = await api.takeSummary(id);
+          if (!live()) return undefined;
+          summaries.push(flat);
+        }
+        holding--;
+        if (done1 === total && holding === 0) summariesIn.resolve();
+      }
+      if (anchor) {
+        await summariesIn.promise;
+        if (!live()) return undefined;
+        const flats = summaries.splice(0);
+        rangeKnown.resolve(await api.absorbSummaries(id, total, transfer(flats, flats.map((f) => f.buffer))));
+      }
+      const range = await rangeKnown.promise;
+      if (!range || !live()) return undefined;
+      while (live() && next2 < nChunks) {
+        const firstBlock = next2++ * step;
+        const nb = Math.min(step, nBlocks - firstBlock);
+        const c = await api.histogram(id, seed, total, firstBlock, nb, range[2]!, range[3]!, bins);
+        if (!live()) return undefined;
+        for (let k = 0; k < c.length; k++) counts[k]! += c[k]!;
+        done2 += scenarios(firstBlock, nb);
+        progress(total, done2);
+        if (done2 === total) countsIn.resolve();
+      }
+      if (!anchor) return undefined;
+      await countsIn.promise;
+      if (!live()) return undefined;
+      return api.finishStats(id, total, bins, transfer(sums, [sums.buffer]), counts);
+    };
+    let gotInfo!: (info: PrepareInfo) => void;
+    const infoReady = new Promise<PrepareInfo>((resolve) => (gotInfo = resolve));
+    try {
+      const firstLane = this.#lease(first, signal, async (api, lease) => {
+        const info = await api.prepare(id, inputs);
+        blockSize = info.blockSize;
+        nBlocks = Math.ceil(total / blockSize);
+        step = blocksPerChunk(blockSize, job.sizes.length, nBlocks);
+        nChunks = Math.ceil(nBlocks / step);
+        sums = new Float64Array(2 * nBlocks);
+        gotInfo(info);
+        return lane(api, lease, true);
+      });
+      const info = await Promise.race([infoReady, firstLane.then(() => infoReady)]);
+      const lanes: Array<Promise<unknown>> = [firstLane];
+      for (let k = 1; k < Math.min(this.size, nChunks) && !this.#disposed && !stop; k++) {
+        const w = this.#pick(used, true);
+        if (!w) break;
+        used.add(w);
+        lanes.push(
+          this.#lease(w, signal, async (api, lease) => {
+            await api.prepare(id, inputs);
+            return lane(api, lease, false);
+          }),
+        );
+      }
+      // The anchor's lane returns the statistics; another lane's failure ends the call too.
+      const all = Promise.all(lanes);
+      all.catch(() => {});
+      const stats = await Promise.race([firstLane, all.then(() => firstLane)]);
+      throwIfAborted(signal);
+      if (!stats) fail("ENGINE_FAILURE", "the streamed statistics were not produced");
+      return { stats, correlationRepaired: info.repaired, minEigenvalue: info.minEigenvalue, repairedCorrelation: info.repairedCorrelation };
+    } finally {
+      stop = true;
+      summariesIn.resolve();
+      rangeKnown.resolve(undefined);
+      countsIn.resolve();
+      summaries.length = 0;
+      for (const w of used) if (!w.failure) w.ready.then((api) => api.release(id)).catch(() => {});
+    }
+  }
+
   /** Terminates every worker; in-flight calls reject with WORKER_FAILED. The pool can be used again. */
   async terminate(): Promise<void> {
     const workers = this.#slots.splice(0, this.size, ...new Array<undefined>(this.size).fill(undefined));
@@ -399,6 +566,12 @@ export class WorkerPool implements EngineBackend {
   async collectGarbage(): Promise<number[]> {
     const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
     return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.collectGarbage())));
+  }
+
+  /** Test hook: each live worker's wasm linear memory in bytes (its high-water mark). @internal */
+  async wasmMemory(): Promise<number[]> {
+    const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
+    return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.wasmMemory())));
   }
 
   /** Test hook: makes worker `i` crash (as an uncaught error in the worker would). @internal */
@@ -474,6 +647,9 @@ class SharedBackend implements EngineBackend {
   }
   async summarize(pnl: Float64Array, bins: number, signal?: AbortSignal): Promise<Float64Array> {
     return (await sharedEngine.pool()).summarize(pnl, bins, signal);
+  }
+  async simulateStats(job: SimulationJob, bins: number, control: LongOperationOptions): Promise<SimulationStats> {
+    return (await sharedEngine.pool()).simulateStats(job, bins, control);
   }
   async dispose(): Promise<void> {}
 }

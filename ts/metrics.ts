@@ -320,8 +320,8 @@ export async function computeMetrics(input: MetricsInput, options: MetricsOption
       ? { events: encodeEvents(events, activeIds, active.map((i) => positions[i]!.side === "yes")) }
       : {}),
   };
-  const sim = await engine.simulate(job, { signal: o.signal, onProgress: o.onProgress });
-  const stats = parseStats(await engine.summarize(sim.pnl, HISTOGRAM_BINS, o.signal));
+  const sim = await engine.simulateStats(job, HISTOGRAM_BINS, { signal: o.signal, onProgress: o.onProgress });
+  const stats = parseStats(sim.stats);
   const correlationMatrix = sim.repairedCorrelation ? toRows(sim.repairedCorrelation, n) : base.correlationMatrix;
   return { ...base, ...stats, correlationMatrix, correlationRepaired: sim.correlationRepaired };
 }

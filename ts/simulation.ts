@@ -120,6 +120,103 @@ export async function simulateInline(job: SimulationJob, control: LongOperationO
   }
 }
 
+/** A run's statistics (the engine's `summarizePnl` format, see {@link parseStats}) and what the engine reported about the correlation. */
+export interface SimulationStats {
+  /** `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges…, counts…]`. */
+  stats: Float64Array;
+  /** Whether the correlation had to be repaired (it was not positive semi-definite). */
+  correlationRepaired: boolean;
+  /** Smallest eigenvalue of the correlation as given (1 when independent). */
+  minEigenvalue: number;
+  /** The repaired correlation (N×N row-major) when `correlationRepaired`. */
+  repairedCorrelation?: Float64Array;
+}
+
+/**
+ * Runs above `threshold` scenarios are summarised by streaming (memory independent of the number
+ * of scenarios: per worker the worst 5 % plus a few blocks; two passes over the blocks), smaller
+ * ones from the whole P&L array (one pass, 8 bytes per scenario). Both give bit-identical
+ * statistics (see rust/src/streaming.rs), so this is only a speed/memory trade-off; tests lower it.
+ * @internal
+ */
+export const streamingSettings = { threshold: 1_000_000 };
+
+/** Whether a run of `n` scenarios is summarised by streaming. @internal */
+export function streams(n: number): boolean {
+  return n > streamingSettings.threshold;
+}
+
+/**
+ * Progress of a two-pass (streamed) run as one monotone count: half a scenario per scenario and
+ * pass, reported only when it grows, ending at (total, total).
+ * @internal
+ */
+export function twoPassProgress(total: number, onProgress?: (done: number, total: number) => void): (pass1: number, pass2: number) => void {
+  let last = -1;
+  return (a, b) => {
+    const d = Math.floor((a + b) / 2);
+    if (d > last) {
+      last = d;
+      onProgress?.(d, total);
+    }
+  };
+}
+
+/** Simulates `job` and summarises its P&L into `bins` histogram bins, on this thread. */
+export async function simulateStatsInline(job: SimulationJob, bins: number, control: LongOperationOptions = {}): Promise<SimulationStats> {
+  if (!streams(job.nSimulations)) {
+    const sim = await simulateInline(job, control);
+    const e = await wasm();
+    const stats = callEngine(e, (x) => x.summarizePnl(sim.pnl, bins));
+    throwIfAborted(control.signal);
+    return { stats, correlationRepaired: sim.correlationRepaired, minEigenvalue: sim.minEigenvalue, repairedCorrelation: sim.repairedCorrelation };
+  }
+  checkSignal(control.signal);
+  throwIfAborted(control.signal);
+  const e = await wasm();
+  const sim = callEngine(e, (x) => newSimulation(x, job));
+  try {
+    const total = job.nSimulations;
+    const blockSize = e.blockSize();
+    const nBlocks = Math.ceil(total / blockSize);
+    const step = blocksPerChunk(blockSize, job.sizes.length, nBlocks);
+    const progress = twoPassProgress(total, control.onProgress);
+    const sums = new Float64Array(2 * nBlocks);
+    const counts = new Float64Array(Math.max(1, bins));
+    let lastYield = Date.now();
+    let range: Float64Array | undefined;
+    for (const pass of [1, 2] as const) {
+      for (let b = 0; b < nBlocks; b += step) {
+        throwIfAborted(control.signal);
+        const nb = Math.min(step, nBlocks - b);
+        if (pass === 1) {
+          sums.set(callEngine(e, () => sim.accumulate(job.seed, total, b, nb)), 2 * b);
+        } else {
+          const c = callEngine(e, () => sim.histogram(job.seed, total, b, nb, range![2]!, range![3]!, bins));
+          for (let k = 0; k < c.length; k++) counts[k]! += c[k]!;
+        }
+        const done = Math.min(total, (b + nb) * blockSize);
+        progress(pass === 1 ? done : total, pass === 1 ? 0 : done);
+        if (Date.now() - lastYield > 20) {
+          await yieldToEventLoop();
+          lastYield = Date.now();
+        }
+      }
+      if (pass === 1) range = sim.summaryRange();
+    }
+    throwIfAborted(control.signal);
+    const stats = callEngine(e, () => sim.finishStats(total, bins, sums, counts));
+    const repaired = sim.repaired;
+    return { stats, correlationRepaired: repaired, minEigenvalue: sim.minEigenvalue, repairedCorrelation: repaired ? sim.usedCorrelation() : undefined };
+  } finally {
+    try {
+      sim.free();
+    } catch {
+      // only fails after an engine trap, whose error is the one worth reporting
+    }
+  }
+}
+
 /**
  * Statistics of a scenario P&L sample (scenario P&L = Σ size × (payout − entryPrice), in the
  * contracts' currency). VaR/CVaR use the skfolio/Riskfolio definition; positive = loss.

@@ -22,6 +22,13 @@ export type { InitOptions, WasmModule, WasmSource } from "./wasm-types.js";
 export type WasmPayload = Uint8Array | WasmModule;
 
 let loading: Promise<WasmEngine> | undefined;
+/** The instance's linear memory, once instantiated (for the memory tests). */
+let memory: { buffer: ArrayBuffer } | undefined;
+
+/** Bytes of this thread's wasm linear memory (it only grows), or 0 before the engine is loaded. @internal */
+export function wasmMemoryBytes(): number {
+  return memory?.buffer.byteLength ?? 0;
+}
 let payload: Promise<WasmPayload> | undefined;
 let configured: WasmSource | undefined;
 let configuredWorkerUrl: URL | string | undefined;
@@ -121,7 +128,7 @@ export function workerUrl(): URL | string | undefined {
 async function load(): Promise<WasmEngine> {
   const p = await wasmPayload();
   try {
-    initSync({ module: p as Uint8Array | WebAssembly.Module });
+    memory = initSync({ module: p as Uint8Array | WebAssembly.Module }).memory;
   } catch (err) {
     payload = undefined;
     throw loadFailed(configured ?? "the bytes of the default hz_portfolio_bg.wasm", err);
@@ -180,7 +187,7 @@ export function init(options?: InitOptions | WasmSource): Promise<void> {
 export function initFrom(p: WasmPayload): void {
   if (loading) return;
   try {
-    initSync({ module: p as Uint8Array | WebAssembly.Module });
+    memory = initSync({ module: p as Uint8Array | WebAssembly.Module }).memory;
   } catch (err) {
     throw loadFailed(p as WasmSource, err);
   }

@@ -5,13 +5,19 @@
 import { expose, transfer } from "comlink/dist/esm/comlink.mjs";
 import { ENGINE_FUNCTIONS, installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { newSimulation, type SimulationJob } from "./simulation.js";
-import { callEngine, initFrom, wasm, type WasmEngine, type WasmPayload } from "./wasm.js";
+import { callEngine, initFrom, wasm, wasmMemoryBytes, type WasmEngine, type WasmPayload } from "./wasm.js";
 import { workerEndpoint } from "./runtime.js";
 import { READY_MESSAGE } from "./runtime-common.js";
 
 installErrorHandler();
 
 let sims = new Map<number, InstanceType<WasmEngine["Simulation"]>>();
+
+function prepared(id: number): InstanceType<WasmEngine["Simulation"]> {
+  const sim = sims.get(id);
+  if (!sim) throw new Error(`no prepared simulation ${id}`);
+  return sim;
+}
 
 function buffered<T>(v: T): T {
   return v instanceof Float64Array ? transfer(v, [v.buffer]) : v;
@@ -46,6 +52,37 @@ export const workerApi = {
     if (!sim) throw new Error(`no prepared simulation ${id}`);
     return buffered(callEngine(e, () => sim.simulate(seed, nTotal, firstBlock, nBlocks)));
   },
+  /** Streaming pass 1 over a chunk of blocks (see the engine's `Simulation.accumulate`): returns the block sums, keeps the summary here. */
+  async accumulate(id: number, seed: number, nTotal: number, firstBlock: number, nBlocks: number): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = prepared(id);
+    return buffered(callEngine(e, () => sim.accumulate(seed, nTotal, firstBlock, nBlocks)));
+  },
+  /** This worker's streamed summary of simulation `id` (moved out). */
+  async takeSummary(id: number): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = prepared(id);
+    return buffered(callEngine(e, () => sim.takeSummary()));
+  },
+  /** Merges another worker's summary into this one's; returns `[count, wins, min, max]` of the result. */
+  async absorbSummaries(id: number, nTotal: number, flats: Float64Array[]): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = prepared(id);
+    for (const f of flats) callEngine(e, () => sim.absorbSummary(nTotal, f));
+    return buffered(callEngine(e, () => sim.summaryRange()));
+  },
+  /** Streaming pass 2 over a chunk of blocks: histogram counts between the run's min and max. */
+  async histogram(id: number, seed: number, nTotal: number, firstBlock: number, nBlocks: number, lo: number, hi: number, bins: number): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = prepared(id);
+    return buffered(callEngine(e, () => sim.histogram(seed, nTotal, firstBlock, nBlocks, lo, hi, bins)));
+  },
+  /** The streamed run's statistics from the summary held here (every scenario accumulated or absorbed). */
+  async finishStats(id: number, nTotal: number, bins: number, sums: Float64Array, counts: Float64Array): Promise<Float64Array> {
+    const e = await wasm();
+    const sim = prepared(id);
+    return buffered(callEngine(e, () => sim.finishStats(nTotal, bins, sums, counts)));
+  },
   release(id: number): void {
     sims.get(id)?.free();
     sims.delete(id);
@@ -59,6 +96,11 @@ export const workerApi = {
     (globalThis as { gc?: () => void }).gc?.();
     // This thread's JS heap in use after the collection (Node; NaN elsewhere).
     return (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process?.memoryUsage?.().heapUsed ?? NaN;
+  },
+
+  /** Test hook: bytes of this worker's wasm linear memory (it never shrinks: its high-water mark). */
+  wasmMemory(): number {
+    return wasmMemoryBytes();
   },
 
   /** Test hook: makes this worker die abruptly, as a crash (an uncaught error) would. */

@@ -12,7 +12,8 @@ use wasm_bindgen::prelude::*;
 use crate::correlation::{self, CopulaFactor};
 use crate::covariance::{self, ShrinkTarget};
 use crate::error::HzError;
-use crate::{greeks, joint_kelly, kelly, minvar, montecarlo, riskparity};
+use crate::{greeks, joint_kelly, kelly, minvar, montecarlo, riskparity, streaming};
+use crate::streaming::TailAccumulator;
 use crate::events::{self, EventModel};
 use crate::event_kelly;
 
@@ -219,13 +220,17 @@ pub fn summarize_pnl_checked(mut pnl: Vec<f64>, bins: usize) -> Result<Vec<f64>,
         }
         max_abs = max_abs.max(v.abs());
     }
-    // 2^960 / 2^24 (MAX_SIMULATIONS < 2^24): sums of ≤ 2^24 values below this cannot overflow.
-    let big = 2f64.powi(936);
-    let scale = if max_abs > big { 2f64.powi(-128) } else { 1.0 };
+    let scale = streaming::pnl_scale(max_abs);
     if scale != 1.0 {
         pnl.iter_mut().for_each(|v| *v *= scale);
     }
     let s = montecarlo::summarize(&mut pnl, bins);
+    Ok(stats_vector(&s, scale))
+}
+
+/// The flat statistics `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain,
+/// edges…, counts…]` of statistics computed on values scaled by `scale` (scaled back, finite).
+fn stats_vector(s: &montecarlo::RiskStats, scale: f64) -> Vec<f64> {
     let back = |v: f64| (v / scale).clamp(-f64::MAX, f64::MAX);
     let mut out = vec![
         back(s.expected_pnl),
@@ -239,7 +244,7 @@ pub fn summarize_pnl_checked(mut pnl: Vec<f64>, bins: usize) -> Result<Vec<f64>,
     ];
     out.extend(s.hist_edges.iter().map(|&v| back(v)));
     out.extend_from_slice(&s.hist_counts);
-    Ok(out)
+    out
 }
 
 // ---- Exports -------------------------------------------------------------------------------
@@ -319,6 +324,8 @@ pub struct Simulation {
     factor: Option<CopulaFactor>,
     /// Events among the positions (None: every market independent).
     events: Option<EventModel>,
+    /// The streamed summary of the blocks accumulated here (see `accumulate`), once one is.
+    acc: Option<TailAccumulator>,
 }
 
 impl Simulation {
@@ -344,7 +351,7 @@ impl Simulation {
             return Err(HzError::InvalidSize("simulation: the total size of the positions overflows".into()));
         }
         let factor = if corr.is_empty() { None } else { Some(factor_of(corr, n)?) };
-        Ok(Simulation { sizes, entry_prices, win_probs, factor, events: None })
+        Ok(Simulation { sizes, entry_prices, win_probs, factor, events: None, acc: None })
     }
 
     /// See [`Simulation::simulate`].
@@ -363,6 +370,51 @@ impl Simulation {
         };
         montecarlo::simulate_blocks_with_events(&spec, self.events.as_ref(), seed, n_total, first_block, &mut out);
         Ok(out)
+    }
+
+    fn spec(&self) -> montecarlo::SimSpec<'_> {
+        montecarlo::SimSpec { sizes: &self.sizes, entry_prices: &self.entry_prices, win_probs: &self.win_probs, factor: self.factor.as_ref() }
+    }
+
+    /// See [`Simulation::accumulate`].
+    pub fn try_accumulate(&mut self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> Result<Vec<f64>, HzError> {
+        limit("nSimulations", n_total, MAX_SIMULATIONS)?;
+        let seed = seed_u64(seed)?;
+        let n_blocks = n_blocks.min(n_total.div_ceil(montecarlo::BLOCK_SIZE).saturating_sub(first_block));
+        let mut acc = self.acc.take().unwrap_or_else(|| TailAccumulator::new(montecarlo::tail_len(n_total)));
+        let sums = streaming::accumulate_blocks(&self.spec(), self.events.as_ref(), seed, n_total, first_block, n_blocks, &mut acc);
+        self.acc = Some(acc);
+        Ok(sums)
+    }
+
+    /// See [`Simulation::histogram`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_histogram(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize, lo: f64, hi: f64, bins: usize) -> Result<Vec<f64>, HzError> {
+        limit("nSimulations", n_total, MAX_SIMULATIONS)?;
+        limit("histogram bins", bins, MAX_HISTOGRAM_BINS)?;
+        let seed = seed_u64(seed)?;
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(HzError::InvalidArgument("histogram: min and max must be finite, min ≤ max".into()));
+        }
+        let n_blocks = n_blocks.min(n_total.div_ceil(montecarlo::BLOCK_SIZE).saturating_sub(first_block));
+        Ok(streaming::histogram_blocks(&self.spec(), self.events.as_ref(), seed, n_total, first_block, n_blocks, lo, hi, bins))
+    }
+
+    /// See [`Simulation::finish_stats`].
+    pub fn try_finish_stats(&mut self, n_total: usize, bins: usize, block_sums: &[f64], counts: &[f64]) -> Result<Vec<f64>, HzError> {
+        limit("nSimulations", n_total, MAX_SIMULATIONS)?;
+        limit("histogram bins", bins, MAX_HISTOGRAM_BINS)?;
+        let mut acc = self.acc.take().unwrap_or_else(|| TailAccumulator::new(montecarlo::tail_len(n_total)));
+        if acc.count() != n_total || block_sums.len() != 2 * n_total.div_ceil(montecarlo::BLOCK_SIZE) || counts.len() != bins.max(1) {
+            return Err(HzError::InvalidArgument(format!(
+                "streamed statistics: {} of {n_total} scenarios accumulated, {} block sums, {} counts",
+                acc.count(),
+                block_sums.len() / 2,
+                counts.len()
+            )));
+        }
+        let (s, scale) = streaming::finish(n_total, bins, &mut acc, block_sums, counts);
+        Ok(stats_vector(&s, scale))
     }
 }
 
@@ -399,6 +451,46 @@ impl Simulation {
     /// P&L of the scenarios in blocks `first_block .. first_block + n_blocks` of a run of `n_total`.
     pub fn simulate(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> JsResult<Vec<f64>> {
         self.try_simulate(seed, n_total, first_block, n_blocks).map_err(to_js)
+    }
+
+    /// Streaming pass 1 over blocks `first_block .. first_block + n_blocks` of a run of `n_total`:
+    /// folds their P&L into this simulation's summary (count, wins, min, max, worst values) and
+    /// returns per block `[sum, sum of the values × 2^-128]` (see the `streaming` module).
+    pub fn accumulate(&mut self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize) -> JsResult<Vec<f64>> {
+        self.try_accumulate(seed, n_total, first_block, n_blocks).map_err(to_js)
+    }
+
+    /// The summary accumulated here, `[count, wins, min, max, worst values ascending…]`, and forgets it.
+    #[wasm_bindgen(js_name = takeSummary)]
+    pub fn take_summary(&mut self) -> Vec<f64> {
+        self.acc.take().map_or_else(|| vec![0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY], |mut a| a.take_flat())
+    }
+
+    /// Merges another simulation's `takeSummary` (of the same run of `n_total`) into this one's.
+    #[wasm_bindgen(js_name = absorbSummary)]
+    pub fn absorb_summary(&mut self, n_total: usize, flat: &[f64]) {
+        self.acc.get_or_insert_with(|| TailAccumulator::new(montecarlo::tail_len(n_total))).absorb(flat);
+    }
+
+    /// `[count, wins, min, max]` of the summary held here.
+    #[wasm_bindgen(js_name = summaryRange)]
+    pub fn summary_range(&self) -> Vec<f64> {
+        self.acc.as_ref().map_or_else(|| vec![0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY], |a| a.header().to_vec())
+    }
+
+    /// Streaming pass 2: the histogram counts (`bins` bins between the run's min `lo` and max `hi`)
+    /// of blocks `first_block .. first_block + n_blocks`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn histogram(&self, seed: f64, n_total: usize, first_block: usize, n_blocks: usize, lo: f64, hi: f64, bins: usize) -> JsResult<Vec<f64>> {
+        self.try_histogram(seed, n_total, first_block, n_blocks, lo, hi, bins).map_err(to_js)
+    }
+
+    /// The statistics of the streamed run (every scenario accumulated or absorbed here), in the
+    /// format of `summarizePnl` and bit-identical to it: `block_sums` are the pairs `accumulate`
+    /// returned, for all blocks in order; `counts` the summed `histogram` counts.
+    #[wasm_bindgen(js_name = finishStats)]
+    pub fn finish_stats(&mut self, n_total: usize, bins: usize, block_sums: &[f64], counts: &[f64]) -> JsResult<Vec<f64>> {
+        self.try_finish_stats(n_total, bins, block_sums, counts).map_err(to_js)
     }
 }
 

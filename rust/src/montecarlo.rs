@@ -46,6 +46,17 @@
 //!
 //! Scenario P&L is then: independent markets in index order, then each event's precomputed P&L of
 //! the drawn state (its members summed in index order), events in index order.
+//!
+//! # Statistics (exact, and the same however the blocks are spread)
+//! The expected P&L is a two-level sum fixed by the blocks above, not by the workers: each block's
+//! scenarios are summed sequentially in scenario order from +0 ([`block_sum`]), then the block sums
+//! are folded sequentially in block order from +0 and divided by n ([`mean_of_block_sums`]).
+//! VaR/CVaR read only the [`tail_len`]`(n)` worst scenarios (sorted with `total_cmp`), the win
+//! probability, min and max are order-free, and the histogram counts each value into a bin fixed by
+//! (min, max, bins) alone ([`Histogram`]). So a run can be summarised from the whole P&L array
+//! ([`summarize`]) or streamed — per chunk of blocks only the block sums, wins, min, max and the
+//! chunk's worst values, then a second pass over the same blocks (same seeds, same P&L) counting into
+//! the bins ([`crate::streaming`]) — with bit-identical statistics.
 use crate::correlation::CopulaFactor;
 use crate::events::EventModel;
 use crate::normal;
@@ -725,44 +736,153 @@ pub fn tail_count(beta: f64, n: usize) -> f64 {
     }
 }
 
+/// Number of worst scenarios the tail statistics of an n-scenario sample read: i + 1 with the VaR index
+/// i of β = 0.95 (the largest of the two levels; see [`var_cvar_sorted`]), capped at n. 0 for n = 0.
+pub fn tail_len(n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let k = tail_count(0.95, n);
+    if !(k > 0.0) {
+        return 1;
+    }
+    ((k.ceil() as usize).max(1) - 1).min(n - 1) + 1
+}
+
 /// (VaR, CVaR) at level β of an ascending-sorted sample (positive = loss), skfolio/Riskfolio definition:
 /// k = (1 − β)·n, i = max(0, ⌈k⌉ − 1), VaR = −r(i), CVaR = −[Σ_{j<i} r(j) + (k − i)·r(i)]/k.
 /// Empty sample → (0, 0).
 pub fn var_cvar_sorted(sorted: &[f64], beta: f64) -> (f64, f64) {
-    let n = sorted.len();
-    if n == 0 {
+    var_cvar_tail(sorted, sorted.len(), beta)
+}
+
+/// [`var_cvar_sorted`] of an n-scenario sample from its `worst` values only (ascending, the
+/// smallest of the sample; at least [`tail_len`]`(n)` of them for β ≥ 0.95). The same fold as on the
+/// whole sorted sample, so the result is bit-identical: it reads r(0) ..= r(i) and nothing else.
+pub fn var_cvar_tail(worst: &[f64], n: usize, beta: f64) -> (f64, f64) {
+    if n == 0 || worst.is_empty() {
         return (0.0, 0.0);
     }
     let k = tail_count(beta, n);
     if !(k > 0.0) {
         // β ≥ 1: the worst scenario.
-        let w = -sorted[0] + 0.0;
+        let w = -worst[0] + 0.0;
         return (w, w);
     }
-    let i = ((k.ceil() as usize).max(1) - 1).min(n - 1);
-    let var = -sorted[i];
+    let i = ((k.ceil() as usize).max(1) - 1).min(n - 1).min(worst.len() - 1);
+    let var = -worst[i];
     let mut s = 0.0;
-    for &v in &sorted[..i] {
+    for &v in &worst[..i] {
         s += v;
     }
-    s += (k - i as f64) * sorted[i];
+    s += (k - i as f64) * worst[i];
     let cvar = -s / k;
     (var + 0.0, cvar + 0.0)
 }
 
+/// The sum of one block's P&L (at most [`BLOCK_SIZE`] scenarios): sequential in scenario order, from +0.
+#[inline]
+pub fn block_sum(pnl: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in pnl {
+        s += v;
+    }
+    s
+}
+
+/// The expected P&L of n scenarios from their [`block_sum`]s in block order (block b = scenarios
+/// b·BLOCK_SIZE ..): the block sums folded sequentially from +0, divided by n. Blocks are fixed by the
+/// seeding contract, not by who computed them, so this is the same for any chunking or pool size,
+/// and for the whole array (see [`summarize`]) and the streamed summaries alike.
+pub fn mean_of_block_sums(sums: impl IntoIterator<Item = f64>, n: usize) -> f64 {
+    let mut total = 0.0;
+    for s in sums {
+        total += s;
+    }
+    total / n as f64 + 0.0
+}
+
+/// Equal-width P&L histogram between the sample's min `lo` and max `hi`, filled one value at a time
+/// (the counts do not depend on the order): `bins` (≥ 1) bins whose edges are materialised as
+/// lo + width·k (the last one = hi), a value counted in the bin [edges[k], edges[k+1]) (the last bin
+/// closed). When lo == hi a single bin [lo − 0.5, hi + 0.5].
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    lo: f64,
+    width: f64,
+    pub edges: Vec<f64>,
+    pub counts: Vec<f64>,
+}
+
+impl Histogram {
+    pub fn new(lo: f64, hi: f64, bins: usize) -> Self {
+        let bins = bins.max(1);
+        if !(hi > lo) {
+            return Histogram { lo, width: 0.0, edges: vec![lo - 0.5, hi + 0.5], counts: vec![0.0] };
+        }
+        let width = (hi - lo) / bins as f64;
+        let mut edges: Vec<f64> = (0..=bins).map(|k| lo + width * k as f64).collect();
+        edges[bins] = hi;
+        Histogram { lo, width, edges, counts: vec![0.0; bins] }
+    }
+
+    /// Counts `v` (a value of the sample: lo ≤ v ≤ hi).
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        let bins = self.counts.len();
+        if bins == 1 {
+            self.counts[0] += 1.0;
+            return;
+        }
+        let mut k = ((v - self.lo) / self.width) as usize; // v ≥ lo, so the cast floors
+        if k >= bins {
+            k = bins - 1;
+        }
+        // keep consistent with the materialised edges: [edges[k], edges[k+1])
+        while k > 0 && v < self.edges[k] {
+            k -= 1;
+        }
+        while k + 1 < bins && v >= self.edges[k + 1] {
+            k += 1;
+        }
+        self.counts[k] += 1.0;
+    }
+}
+
 /// Summarises scenario P&L (sorts `pnl` in place, with `total_cmp`).
 ///
-/// * expected_pnl: sequential mean in the original scenario order (bit-reproducible).
+/// * expected_pnl: [`mean_of_block_sums`] of the [`block_sum`]s of consecutive [`BLOCK_SIZE`]
+///   slices in the original scenario order (bit-reproducible, and equal to the streamed summary's).
 /// * var/cvar at 95 % and 99 %: see [`var_cvar_sorted`] (positive = loss).
 /// * win_probability: share of scenarios with P&L > 0.
 /// * max_loss = −min P&L, max_gain = max P&L: over the simulated scenarios (not the theoretical bounds).
-/// * histogram: `bins` (0 is treated as 1) equal-width bins from min to max; edges has bins + 1
-///   entries, the last bin is closed. When min == max there is a single bin [min − 0.5, max + 0.5].
+/// * histogram: `bins` (0 is treated as 1) equal-width bins from min to max, see [`Histogram`]; edges
+///   has bins + 1 entries, the last bin is closed. When min == max there is a single bin [min − 0.5, max + 0.5].
 /// * empty `pnl`: every statistic 0 and an empty histogram (no edges, no counts).
 pub fn summarize(pnl: &mut [f64], bins: usize) -> RiskStats {
     let n = pnl.len();
     if n == 0 {
-        return RiskStats {
+        return RiskStats::empty();
+    }
+    let mut wins = 0usize;
+    for &v in pnl.iter() {
+        wins += (v > 0.0) as usize;
+    }
+    let expected_pnl = mean_of_block_sums(pnl.chunks(BLOCK_SIZE).map(block_sum), n);
+    pnl.sort_unstable_by(|a, b| a.total_cmp(b));
+    let lo = pnl[0];
+    let hi = pnl[n - 1];
+    let mut h = Histogram::new(lo, hi, bins);
+    for &v in pnl.iter() {
+        h.add(v);
+    }
+    RiskStats::from_parts(n, expected_pnl, pnl, wins, lo, hi, h)
+}
+
+impl RiskStats {
+    /// Every statistic 0 and an empty histogram (the summary of no scenarios).
+    pub fn empty() -> Self {
+        RiskStats {
             expected_pnl: 0.0,
             var95: 0.0,
             cvar95: 0.0,
@@ -773,58 +893,28 @@ pub fn summarize(pnl: &mut [f64], bins: usize) -> RiskStats {
             max_gain: 0.0,
             hist_edges: Vec::new(),
             hist_counts: Vec::new(),
-        };
+        }
     }
-    let mut sum = 0.0;
-    let mut wins = 0usize;
-    for &v in pnl.iter() {
-        sum += v;
-        wins += (v > 0.0) as usize;
-    }
-    let expected_pnl = sum / n as f64 + 0.0;
-    pnl.sort_unstable_by(|a, b| a.total_cmp(b));
-    let (var95, cvar95) = var_cvar_sorted(pnl, 0.95);
-    let (var99, cvar99) = var_cvar_sorted(pnl, 0.99);
-    let lo = pnl[0];
-    let hi = pnl[n - 1];
-    let (hist_edges, hist_counts) = histogram_sorted(pnl, bins.max(1), lo, hi);
-    RiskStats {
-        expected_pnl,
-        var95,
-        cvar95,
-        var99,
-        cvar99,
-        win_probability: wins as f64 / n as f64,
-        max_loss: -lo + 0.0,
-        max_gain: hi + 0.0,
-        hist_edges,
-        hist_counts,
-    }
-}
 
-fn histogram_sorted(sorted: &[f64], bins: usize, lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
-    if !(hi > lo) {
-        return (vec![lo - 0.5, hi + 0.5], vec![sorted.len() as f64]);
+    /// The statistics of n ≥ 1 scenarios from their parts: `worst` = the smallest values, ascending
+    /// (at least [`tail_len`]`(n)`), `wins` = scenarios > 0, min `lo`, max `hi`, the filled histogram.
+    /// Shared by [`summarize`] and the streamed summaries ([`crate::streaming`]).
+    pub fn from_parts(n: usize, expected_pnl: f64, worst: &[f64], wins: usize, lo: f64, hi: f64, h: Histogram) -> Self {
+        let (var95, cvar95) = var_cvar_tail(worst, n, 0.95);
+        let (var99, cvar99) = var_cvar_tail(worst, n, 0.99);
+        RiskStats {
+            expected_pnl,
+            var95,
+            cvar95,
+            var99,
+            cvar99,
+            win_probability: wins as f64 / n as f64,
+            max_loss: -lo + 0.0,
+            max_gain: hi + 0.0,
+            hist_edges: h.edges,
+            hist_counts: h.counts,
+        }
     }
-    let width = (hi - lo) / bins as f64;
-    let mut edges: Vec<f64> = (0..=bins).map(|k| lo + width * k as f64).collect();
-    edges[bins] = hi;
-    let mut counts = vec![0.0; bins];
-    for &v in sorted {
-        let mut k = ((v - lo) / width) as usize; // v ≥ lo, so the cast floors
-        if k >= bins {
-            k = bins - 1;
-        }
-        // keep consistent with the materialised edges: [edges[k], edges[k+1])
-        while k > 0 && v < edges[k] {
-            k -= 1;
-        }
-        while k + 1 < bins && v >= edges[k + 1] {
-            k += 1;
-        }
-        counts[k] += 1.0;
-    }
-    (edges, counts)
 }
 
 #[cfg(test)]

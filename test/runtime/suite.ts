@@ -58,6 +58,8 @@ export function fixedHistory(): number[][] {
 }
 
 const DETERMINISM = { nSimulations: 50_000, seed: 2024, tHours: 48, vol: 0.3 };
+/** Scenarios of the streamed determinism cases: above the streaming threshold (10^6). */
+const STREAMED = 1_100_000;
 
 /** What the determinism case compares (also what make-expected writes). */
 export async function determinismSnapshot(lib: Lib, options: ConstructorParameters<Lib["Portfolio"]>[0]): Promise<unknown> {
@@ -65,7 +67,11 @@ export async function determinismSnapshot(lib: Lib, options: ConstructorParamete
   try {
     const independent = await p.metrics(DETERMINISM);
     const copula = await p.metrics({ ...DETERMINISM, returnsHistory: fixedHistory() });
-    return { independent, copula };
+    // Above 10^6 scenarios the statistics are streamed (two passes, per-worker summaries): the
+    // same bits in every runtime and pool size.
+    const streamed = await p.metrics({ ...DETERMINISM, nSimulations: STREAMED });
+    const streamedCopula = await p.metrics({ ...DETERMINISM, nSimulations: STREAMED, returnsHistory: fixedHistory() });
+    return { independent, copula, streamed, streamedCopula };
   } finally {
     await p.dispose();
   }
