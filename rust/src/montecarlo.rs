@@ -46,6 +46,7 @@
 //!
 //! Scenario P&L is then: independent markets in index order, then each event's precomputed P&L of
 //! the drawn state (its members summed in index order), events in index order.
+use crate::copula_transform::{eps_index, tile_scenarios, LatentRows, LANES};
 use crate::correlation::CopulaFactor;
 use crate::events::EventModel;
 use crate::normal;
@@ -291,9 +292,6 @@ trait OutcomeSink {
     fn latent(&mut self, i: usize, j0: usize, z: &[f64], t: f64);
 }
 
-/// Scenarios per tile of the copula transform (keeps the tile of ε in cache: r·TILE·8 bytes).
-const TILE: usize = 256;
-
 /// How one event's state is drawn (see the module docs).
 struct EventDraw {
     e: usize,
@@ -356,8 +354,9 @@ struct Engine<'a> {
     int_thr: Vec<u64>,
     lat_thr: Vec<f64>,
     factor: Option<&'a CopulaFactor>,
-    /// nonzero entries of each row of L: (k, L_ik), k ascending
-    rows: Vec<Vec<(usize, f64)>>,
+    /// The copula's latent rows, packed for the blocked transform: slot s < indep.len() is the row
+    /// of L of market indep[s]; slot indep.len() + e is the signed row of events[e]'s representative.
+    latent: Option<LatentRows>,
     /// markets drawn one by one (those in no event), ascending
     indep: Vec<usize>,
     /// events with at least one member, ascending
@@ -379,17 +378,19 @@ impl<'a> Engine<'a> {
             None => Vec::new(),
         };
         let probs = &win_probs[..n];
-        let rows = match factor {
-            Some(f) => (0..n)
-                .map(|i| (0..f.l.ncols()).filter(|&k| f.l[[i, k]] != 0.0).map(|k| (k, f.l[[i, k]])).collect())
-                .collect(),
-            None => Vec::new(),
-        };
+        let latent = factor.map(|f| {
+            let mut rows: Vec<Vec<(usize, f64)>> = indep
+                .iter()
+                .map(|&i| (0..f.l.ncols()).filter(|&k| f.l[[i, k]] != 0.0).map(|k| (k, f.l[[i, k]])).collect())
+                .collect();
+            rows.extend(draws.iter().map(|ev| ev.rep_row.clone()));
+            LatentRows::new(f.l.ncols(), &rows)
+        });
         Engine {
             int_thr: probs.iter().map(|&p| int_threshold(p)).collect(),
             lat_thr: if factor.is_some() { probs.iter().map(|&p| latent_threshold(p)).collect() } else { Vec::new() },
             factor,
-            rows,
+            latent,
             indep,
             events: draws,
         }
@@ -411,42 +412,38 @@ impl<'a> Engine<'a> {
                 }
             }
             Some(f) => {
+                let Some(latent) = &self.latent else { return };
                 let r = f.l.ncols();
+                let tile = tile_scenarios(r);
+                let slots = latent.n_slots();
                 eps.clear();
-                eps.resize(r * TILE, 0.0);
+                eps.resize(r * tile, 0.0);
                 z.clear();
-                z.resize(TILE, 0.0);
+                z.resize((slots + 1) * tile, 0.0);
                 let mut j0 = 0;
                 while j0 < len {
-                    let t = TILE.min(len - j0);
-                    // ε of scenarios j0 .. j0 + t, scenario-major from the block's stream.
+                    let t = tile.min(len - j0);
+                    let padded = t.div_ceil(LANES) * LANES;
+                    // ε of scenarios j0 .. j0 + t, scenario-major from the block's stream (the
+                    // padding of a short last chunk is 0 and its z unused).
                     for jj in 0..t {
                         for k in 0..r {
-                            eps[k * TILE + jj] = standard_normal(&mut rng);
+                            eps[eps_index(r, jj, k)] = standard_normal(&mut rng);
                         }
                     }
-                    for &i in &self.indep {
-                        let zt = &mut z[..t];
-                        zt.iter_mut().for_each(|v| *v = 0.0);
-                        for &(k, lik) in &self.rows[i] {
-                            let e = &eps[k * TILE..k * TILE + t];
-                            for (zj, ej) in zt.iter_mut().zip(e) {
-                                *zj += lik * ej;
-                            }
+                    for jj in t..padded {
+                        for k in 0..r {
+                            eps[eps_index(r, jj, k)] = 0.0;
                         }
-                        sink.latent(i, j0, zt, self.lat_thr[i]);
                     }
-                    for ev in &self.events {
-                        let zt = &mut z[..t];
-                        zt.iter_mut().for_each(|v| *v = 0.0);
-                        for &(k, lik) in &ev.rep_row {
-                            let e = &eps[k * TILE..k * TILE + t];
-                            for (zj, ej) in zt.iter_mut().zip(e) {
-                                *zj += lik * ej;
-                            }
-                        }
+                    latent.transform(eps, padded / LANES, z, tile);
+                    for (s, &i) in self.indep.iter().enumerate() {
+                        sink.latent(i, j0, &z[s * tile..s * tile + t], self.lat_thr[i]);
+                    }
+                    for (e, ev) in self.events.iter().enumerate() {
+                        let s = self.indep.len() + e;
                         states.clear();
-                        states.extend(zt.iter().map(|&zj| ev.from_latent(zj)));
+                        states.extend(z[s * tile..s * tile + t].iter().map(|&zj| ev.from_latent(zj)));
                         sink.event(ev.e, j0, &states);
                     }
                     j0 += t;
@@ -884,6 +881,279 @@ mod tests {
         assert_eq!(s.hist_counts, vec![3.0]);
         assert_eq!(s.var95, -2.0);
         assert_eq!(s.win_probability, 1.0);
+    }
+
+    // ---- the blocked copula transform against the scalar kernel it replaced -------------------
+
+    /// The scalar copula kernel of the first sessions, kept verbatim as the reference: one market
+    /// at a time, z += L_ik·ε_kj over the nonzero entries k ascending, tiles of 256 scenarios with
+    /// ε stored column-major; events from their representative's signed row.
+    fn reference_block<S: OutcomeSink>(engine: &Engine, seed: u64, b: usize, len: usize, sink: &mut S) {
+        const TILE: usize = 256;
+        let f = engine.factor.expect("a copula run");
+        let r = f.l.ncols();
+        let rows: Vec<Vec<(usize, f64)>> =
+            (0..f.l.nrows()).map(|i| (0..r).filter(|&k| f.l[[i, k]] != 0.0).map(|k| (k, f.l[[i, k]])).collect()).collect();
+        let mut rng = block_rng(seed, b as u64);
+        let mut states: Vec<u32> = Vec::new();
+        let mut eps = vec![0.0; r * TILE];
+        let mut z = vec![0.0; TILE];
+        let mut j0 = 0;
+        while j0 < len {
+            let t = TILE.min(len - j0);
+            for jj in 0..t {
+                for k in 0..r {
+                    eps[k * TILE + jj] = standard_normal(&mut rng);
+                }
+            }
+            for &i in &engine.indep {
+                let zt = &mut z[..t];
+                zt.iter_mut().for_each(|v| *v = 0.0);
+                for &(k, lik) in &rows[i] {
+                    for (zj, ej) in zt.iter_mut().zip(&eps[k * TILE..k * TILE + t]) {
+                        *zj += lik * ej;
+                    }
+                }
+                sink.latent(i, j0, zt, engine.lat_thr[i]);
+            }
+            for ev in &engine.events {
+                let zt = &mut z[..t];
+                zt.iter_mut().for_each(|v| *v = 0.0);
+                for &(k, lik) in &ev.rep_row {
+                    for (zj, ej) in zt.iter_mut().zip(&eps[k * TILE..k * TILE + t]) {
+                        *zj += lik * ej;
+                    }
+                }
+                states.clear();
+                states.extend(zt.iter().map(|&zj| ev.from_latent(zj)));
+                sink.event(ev.e, j0, &states);
+            }
+            j0 += t;
+        }
+    }
+
+    /// Records every latent z and event state (to compare the transforms bit for bit, not only
+    /// through the outcomes they decide).
+    struct RecordSink {
+        len: usize,
+        z: Vec<f64>,
+        states: Vec<u32>,
+    }
+
+    impl OutcomeSink for RecordSink {
+        fn event(&mut self, _e: usize, _j0: usize, states: &[u32]) {
+            self.states.extend_from_slice(states);
+        }
+        fn indep(&mut self, _i: usize, _thr: u64, _rng: &mut Xoshiro256PlusPlus, _len: usize) {
+            unreachable!("a copula run draws no independent market");
+        }
+        fn latent(&mut self, i: usize, j0: usize, z: &[f64], _t: f64) {
+            self.z[i * self.len + j0..i * self.len + j0 + z.len()].copy_from_slice(z);
+        }
+    }
+
+    /// xorshift64* for test data
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / 9_007_199_254_740_992.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// A random correlation of one of several shapes: full rank, low rank (pivoted, r < N), exact
+    /// ±1 pairs, block-diagonal (zeros in L), or indefinite (repaired).
+    fn random_correlation(g: &mut Gen, n: usize, shape: usize) -> ndarray::Array2<f64> {
+        use ndarray::Array2;
+        let gram = |b: &Array2<f64>| {
+            let c = b.dot(&b.t());
+            let d: Vec<f64> = (0..n).map(|i| c[[i, i]].max(1e-300).sqrt()).collect();
+            Array2::from_shape_fn((n, n), |(i, j)| if i == j { 1.0 } else { (c[[i, j]] / (d[i] * d[j])).clamp(-1.0, 1.0) })
+        };
+        match shape {
+            0 => gram(&Array2::from_shape_fn((n, n + 2), |_| 2.0 * g.unit() - 1.0)),
+            1 => {
+                let m = 1 + g.below(n.max(2) - 1);
+                gram(&Array2::from_shape_fn((n, m), |_| 2.0 * g.unit() - 1.0))
+            }
+            2 => {
+                let mut b = Array2::from_shape_fn((n, n), |_| 2.0 * g.unit() - 1.0);
+                for i in 1..n {
+                    if g.below(3) == 0 {
+                        let src = g.below(i);
+                        let sign = if g.below(2) == 0 { 1.0 } else { -1.0 };
+                        for k in 0..n {
+                            b[[i, k]] = sign * b[[src, k]];
+                        }
+                    }
+                }
+                gram(&b)
+            }
+            3 => {
+                let blocks = 1 + g.below(4);
+                gram(&Array2::from_shape_fn((n, n), |(i, k)| if i % blocks == k % blocks { 2.0 * g.unit() - 1.0 } else { 0.0 }))
+            }
+            _ => {
+                let mut c = Array2::eye(n);
+                for i in 0..n {
+                    for j in 0..i {
+                        let v = 1.6 * g.unit() - 0.8;
+                        c[[i, j]] = v;
+                        c[[j, i]] = v;
+                    }
+                }
+                c
+            }
+        }
+    }
+
+    /// A random event model over n markets (a few events of 1–4 members, "none" states sometimes).
+    fn random_events(g: &mut Gen, n: usize) -> EventModel {
+        let mut event_of = vec![-1i32; n];
+        let mut state_of = vec![0u32; n];
+        let (mut probs, mut sizes) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        let mut e = 0;
+        while i < n {
+            if g.below(2) == 0 {
+                i += 1;
+                continue;
+            }
+            let k = (1 + g.below(4)).min(n - i);
+            let none = g.below(2) == 0 || k == 1;
+            let raw: Vec<f64> = (0..k + none as usize).map(|_| g.unit() + 0.01).collect();
+            let sum: f64 = raw.iter().sum();
+            for (st, m) in (i..i + k).enumerate() {
+                event_of[m] = e;
+                state_of[m] = st as u32;
+            }
+            probs.extend(raw.iter().map(|v| v / sum));
+            sizes.push(raw.len() as u32);
+            e += 1;
+            i += k;
+        }
+        let is_yes: Vec<u8> = (0..n).map(|_| (g.below(3) != 0) as u8).collect();
+        EventModel::from_flat(&is_yes, &event_of, &state_of, &probs, &sizes).expect("a valid model")
+    }
+
+    #[test]
+    fn blocked_transform_is_bit_identical_to_the_scalar_kernel() {
+        let mut g = Gen(0x5DEE_CE66_D1CE_4E5B);
+        let sizes_n = [1usize, 2, 3, 4, 5, 7, 9, 13, 17, 31, 64, 65];
+        for case in 0..48 {
+            let n = sizes_n[case % sizes_n.len()];
+            let shape = (case / sizes_n.len() + case) % 5;
+            let c = random_correlation(&mut g, n, shape);
+            let f = crate::correlation::copula_factor(c.view());
+            let sizes: Vec<f64> = (0..n).map(|_| 0.5 + 10.0 * g.unit()).collect();
+            let entries: Vec<f64> = (0..n).map(|_| g.unit()).collect();
+            // some certain and impossible outcomes, the rest in between
+            let probs: Vec<f64> = (0..n).map(|_| match g.below(12) { 0 => 0.0, 1 => 1.0, _ => g.unit() }).collect();
+            let events = if case % 3 == 0 { None } else { Some(random_events(&mut g, n)) };
+            let events = events.as_ref();
+            let seed = g.next();
+            // odd run lengths: a short last block, not a multiple of the SIMD chunk
+            let n_total = [1, 3, 257, 1001, BLOCK_SIZE + 37][case % 5];
+            let engine = Engine::new(&probs, n, Some(&f), events);
+            assert!(engine.latent.is_some());
+
+            // P&L: the library against the reference kernel under the same sink
+            let spec = SimSpec { sizes: &sizes, entry_prices: &entries, win_probs: &probs, factor: Some(&f) };
+            let mut got = vec![f64::NAN; n_total];
+            simulate_blocks_with_events(&spec, events, seed, n_total, 0, &mut got);
+            let gain: Vec<f64> = (0..n).map(|i| sizes[i] * (1.0 - entries[i])).collect();
+            let loss: Vec<f64> = (0..n).map(|i| -(sizes[i] * entries[i])).collect();
+            let ev_pnl: Vec<Vec<f64>> = match events {
+                Some(m) => (0..m.n_events())
+                    .map(|e| {
+                        let mut v = vec![0.0; m.probs[e].len()];
+                        for (i, _) in m.members(e) {
+                            for (s, x) in v.iter_mut().enumerate() {
+                                *x += if m.wins(i, s) { gain[i] } else { loss[i] };
+                            }
+                        }
+                        v
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let mut want = vec![0.0; n_total];
+            let mut b = 0;
+            while block_len(n_total, b) > 0 {
+                let len = block_len(n_total, b);
+                let dst = &mut want[b * BLOCK_SIZE..b * BLOCK_SIZE + len];
+                let mut sink = PnlSink { gain: &gain, loss: &loss, ev_pnl: &ev_pnl, out: dst };
+                reference_block(&engine, seed, b, len, &mut sink);
+                b += 1;
+            }
+            for (j, (x, y)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(x.to_bits(), y.to_bits(), "case {case} (N {n}, shape {shape}): scenario {j}: {x} vs {y}");
+            }
+
+            // Outcome bits (joint Kelly's sampler) likewise
+            let words = outcome_words(n);
+            let mut got = vec![0u64; n_total * words];
+            outcome_blocks_with_events(&probs, Some(&f), events, seed, n_total, 0, &mut got);
+            let members: Vec<Vec<(usize, usize, bool)>> = match events {
+                Some(m) => (0..m.n_events()).map(|e| m.members(e).into_iter().map(|(i, k)| (i, k, m.is_yes[i])).collect()).collect(),
+                None => Vec::new(),
+            };
+            let mut want = vec![0u64; n_total * words];
+            let mut b = 0;
+            while block_len(n_total, b) > 0 {
+                let len = block_len(n_total, b);
+                let dst = &mut want[b * BLOCK_SIZE * words..(b * BLOCK_SIZE + len) * words];
+                let mut sink = BitSink { words, members: &members, out: dst };
+                reference_block(&engine, seed, b, len, &mut sink);
+                b += 1;
+            }
+            assert!(got == want, "case {case} (N {n}, shape {shape}): outcome bits differ");
+
+            // The latent z themselves, bit for bit, and the event states
+            let len = block_len(n_total, 0);
+            let mut got = RecordSink { len, z: vec![f64::NAN; n * len], states: Vec::new() };
+            engine.block(seed, 0, len, &mut got, &mut Vec::new(), &mut Vec::new());
+            let mut want = RecordSink { len, z: vec![f64::NAN; n * len], states: Vec::new() };
+            reference_block(&engine, seed, 0, len, &mut want);
+            for (x, y) in got.z.iter().zip(&want.z) {
+                assert_eq!(x.to_bits(), y.to_bits(), "case {case} (N {n}, shape {shape}): z differs");
+            }
+            assert_eq!(got.states, want.states, "case {case}: event states differ");
+        }
+    }
+
+    #[test]
+    fn blocked_transform_matches_the_scalar_kernel_at_bench_size() {
+        // The bench's book shape: 0.3 everywhere, 0.6 within blocks of 10 (full rank, pivoted),
+        // N = 100 and one full block plus a tail.
+        let n = 100;
+        let c = ndarray::Array2::from_shape_fn((n, n), |(i, j)| if i == j { 1.0 } else if i / 10 == j / 10 { 0.6 } else { 0.3 });
+        let f = crate::correlation::copula_factor(c.view());
+        let probs: Vec<f64> = (0..n).map(|i| 0.05 + 0.9 * ((i * 37 % 101) as f64 / 101.0)).collect();
+        let sizes: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+        let entries: Vec<f64> = (0..n).map(|i| 0.2 + 0.6 * ((i * 13 % 17) as f64 / 17.0)).collect();
+        let spec = SimSpec { sizes: &sizes, entry_prices: &entries, win_probs: &probs, factor: Some(&f) };
+        let n_total = BLOCK_SIZE + 999;
+        let mut got = vec![0.0; n_total];
+        simulate_blocks(&spec, 42, n_total, 0, &mut got);
+        let engine = Engine::new(&probs, n, Some(&f), None);
+        let gain: Vec<f64> = (0..n).map(|i| sizes[i] * (1.0 - entries[i])).collect();
+        let loss: Vec<f64> = (0..n).map(|i| -(sizes[i] * entries[i])).collect();
+        let mut want = vec![0.0; n_total];
+        for b in 0..2 {
+            let len = block_len(n_total, b);
+            let mut sink = PnlSink { gain: &gain, loss: &loss, ev_pnl: &[], out: &mut want[b * BLOCK_SIZE..b * BLOCK_SIZE + len] };
+            reference_block(&engine, 42, b, len, &mut sink);
+        }
+        assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()));
     }
 
     #[test]
