@@ -230,15 +230,37 @@ fn open01(bits: u64) -> f64 {
 }
 
 /// One standard normal deviate (exact distribution; 256-layer ziggurat, ~1.01 u64 per deviate).
-#[inline]
-pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+///
+/// The ~99 % fast path is inlined; the rest (tail, wedges, retries) is a separate cold function
+/// that takes the generator by value and hands it back, so the generator's address never escapes
+/// the caller's loop and its state stays in registers (a call taking `&mut rng`, or the `exp` call
+/// of the one-loop form, made the compiler keep it in memory). The stream is consumed exactly as
+/// by the one-loop form: same u64s, same deviates.
+#[inline(always)]
+pub fn standard_normal<R: Rng + Clone>(rng: &mut R) -> f64 {
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let u = 2.0 * (f64::from_bits((bits >> 12) | 0x3FF0_0000_0000_0000) - 1.0) - 1.0; // [−1, 1)
+    let x = u * ZIG_X[i];
+    if x.abs() < ZIG_X[i + 1] {
+        return x;
+    }
+    let (x, next) = standard_normal_slow(rng.clone(), bits);
+    *rng = next;
+    x
+}
+
+/// The ziggurat after its first draw `bits` missed the fast path (see [`standard_normal`]).
+#[cold]
+#[inline(never)]
+fn standard_normal_slow<R: Rng + Clone>(mut rng: R, first: u64) -> (f64, R) {
+    let mut bits = first;
     loop {
-        let bits = rng.next_u64();
         let i = (bits & 0xff) as usize;
         let u = 2.0 * (f64::from_bits((bits >> 12) | 0x3FF0_0000_0000_0000) - 1.0) - 1.0; // [−1, 1)
         let x = u * ZIG_X[i];
         if x.abs() < ZIG_X[i + 1] {
-            return x;
+            return (x, rng);
         }
         if i == 0 {
             // Tail beyond R (Marsaglia 1964).
@@ -246,14 +268,15 @@ pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
                 let a = -open01(rng.next_u64()).ln() / ZIG_R;
                 let b = -open01(rng.next_u64()).ln();
                 if 2.0 * b >= a * a {
-                    return if u < 0.0 { -(ZIG_R + a) } else { ZIG_R + a };
+                    return (if u < 0.0 { -(ZIG_R + a) } else { ZIG_R + a }, rng);
                 }
             }
         }
         let y = ZIG_F[i] + (ZIG_F[i + 1] - ZIG_F[i]) * open01(rng.next_u64());
         if y < (-0.5 * x * x).exp() {
-            return x;
+            return (x, rng);
         }
+        bits = rng.next_u64();
     }
 }
 
@@ -427,8 +450,10 @@ impl<'a> Engine<'a> {
                     // ε of scenarios j0 .. j0 + t, scenario-major from the block's stream (the
                     // padding of a short last chunk is 0 and its z unused).
                     for jj in 0..t {
+                        let first = eps_index(r, jj, 0);
+                        let lane = &mut eps[first..first + (r - 1) * LANES + 1];
                         for k in 0..r {
-                            eps[eps_index(r, jj, k)] = standard_normal(&mut rng);
+                            lane[k * LANES] = standard_normal(&mut rng);
                         }
                     }
                     for jj in t..padded {
@@ -499,9 +524,11 @@ impl OutcomeSink for PnlSink<'_> {
     }
     #[inline(always)]
     fn latent(&mut self, i: usize, j0: usize, z: &[f64], t: f64) {
-        let (g, l) = (self.gain[i].to_bits(), self.loss[i].to_bits());
+        // A plain select: the compiler makes it a vector compare and blend (f64x2.lt +
+        // v128.bitselect), branch-free without `select`'s integer detour, which kept it scalar.
+        let (g, l) = (self.gain[i], self.loss[i]);
         for (o, &zj) in self.out[j0..j0 + z.len()].iter_mut().zip(z) {
-            *o += select(zj < t, g, l);
+            *o += if zj < t { g } else { l };
         }
     }
 }
