@@ -24,7 +24,11 @@
 //! * independent: market-major — for market i = 0..N, for scenario j = 0..len, one `next_u64()` x;
 //!   the held side wins iff (x >> 11) < ⌈p_i·2^53⌉, i.e. iff u < p_i with u = (x >> 11)·2^-53.
 //! * copula: scenario-major — for j = 0..len, for k = 0..r, one standard normal ε_kj (256-layer
-//!   ziggurat, [`standard_normal`]); then z_ij = Σ_k L_ik·ε_kj (k ascending, zero L entries skipped).
+//!   ziggurat, [`standard_normal`]); then z_ij = Σ_k L_ik·ε_kj (k ascending, each product rounded
+//!   then added, starting from +0; zero L entries contribute nothing). The register-blocked
+//!   transform ([`crate::copula_transform`]) computes exactly that, bit for bit: its SIMD lanes are
+//!   scenarios, and the zero entries it adds as ±0 leave every sum unchanged. How scenarios are
+//!   tiled for it changes no result.
 //!
 //! Scenario P&L is accumulated over markets in index order, so results are bit-reproducible.
 //!
