@@ -43,15 +43,18 @@ pub fn tile_scenarios(r: usize) -> usize {
     ((32_768 / r.max(1)).clamp(16, 256) / LANES) * LANES
 }
 
-/// One group of ROWS latent rows: where its packed coefficients start and which columns they cover.
+/// One group of up to ROWS latent rows: where its packed coefficients start and which columns they
+/// cover. Only the last group can have fewer rows; it runs a kernel of its own size (no dummy rows).
 #[derive(Debug, Clone)]
 struct Group {
-    /// output slot of each of the ROWS rows (a missing row writes to the spare slot)
+    /// number of rows (1..=ROWS)
+    n: usize,
+    /// output slot of each of the group's rows (the first `n` entries)
     slots: [usize; ROWS],
     /// the group's runs of columns: `runs[run_start .. run_end]`
     run_start: usize,
     run_end: usize,
-    /// offset of the group's coefficients in `vals` (ROWS per column, in run order)
+    /// offset of the group's coefficients in `vals` (n per column, in run order)
     val_start: usize,
 }
 
@@ -103,80 +106,92 @@ impl LatentRows {
                 }
                 let k0 = k;
                 while k < r && used[k] {
-                    vals.extend_from_slice(&dense[k]);
+                    vals.extend_from_slice(&dense[k][..members.len()]);
                     dense[k] = [0.0; ROWS];
                     used[k] = false;
                     k += 1;
                 }
                 runs.push((k0, k - k0));
             }
-            groups.push(Group { slots, run_start, run_end: runs.len(), val_start });
+            groups.push(Group { n: members.len(), slots, run_start, run_end: runs.len(), val_start });
         }
         LatentRows { r, n_slots, groups, runs, vals }
     }
 
-    /// Number of latent rows (output slots; the z buffer needs one more, a spare).
+    /// Number of latent rows (output slots).
     pub fn n_slots(&self) -> usize {
         self.n_slots
     }
 
     /// Multiply-adds per scenario, padding included (the one-row loop does nnz(L) of them).
     pub fn work(&self) -> usize {
-        self.runs.iter().map(|&(_, len)| len * ROWS).sum()
+        self.groups.iter().map(|g| self.runs[g.run_start..g.run_end].iter().map(|&(_, len)| len * g.n).sum::<usize>()).sum()
     }
 
     /// z of `chunks` chunks of [`LANES`] scenarios: `eps` holds the tile in the [`eps_index`] layout
     /// (at least r·LANES·chunks values) and `z[s·stride + j]` receives z_sj for slot s and scenario
-    /// j < LANES·chunks. `z` must hold (n_slots + 1)·stride values (the last row is a spare that
-    /// absorbs the missing rows of the last group) and stride ≥ LANES·chunks.
+    /// j < LANES·chunks. `z` must hold n_slots·stride values and stride ≥ LANES·chunks.
     pub fn transform(&self, eps: &[f64], chunks: usize, z: &mut [f64], stride: usize) {
         let r = self.r;
         assert!(eps.len() >= r * LANES * chunks, "copula transform: ε tile too short");
-        assert!(stride >= LANES * chunks && z.len() >= (self.n_slots + 1) * stride, "copula transform: z tile too short");
+        assert!(stride >= LANES * chunks && z.len() >= self.n_slots * stride, "copula transform: z tile too short");
         for g in &self.groups {
             let runs = &self.runs[g.run_start..g.run_end];
-            let n_vals = runs.iter().map(|&(_, len)| len).sum::<usize>() * ROWS;
+            let n_vals = runs.iter().map(|&(_, len)| len).sum::<usize>() * g.n;
             let vals = &self.vals[g.val_start..g.val_start + n_vals];
-            for c in 0..chunks {
-                let e = &eps[c * r * LANES..(c + 1) * r * LANES];
-                let acc = kernel::group_chunk(vals, runs, e);
-                for (rr, &s) in g.slots.iter().enumerate() {
-                    z[s * stride + c * LANES..s * stride + (c + 1) * LANES].copy_from_slice(&acc[rr]);
-                }
+            const _: () = assert!(ROWS == 4, "one kernel size per possible group size");
+            match g.n {
+                4 => group::<4>(vals, runs, eps, r, chunks, &g.slots, z, stride),
+                3 => group::<3>(vals, runs, eps, r, chunks, &g.slots, z, stride),
+                2 => group::<2>(vals, runs, eps, r, chunks, &g.slots, z, stride),
+                _ => group::<1>(vals, runs, eps, r, chunks, &g.slots, z, stride),
             }
         }
     }
 }
 
-/// The inner loop: the ROWS × LANES accumulators of one group over one chunk of scenarios.
-/// `vals` = the group's coefficients (ROWS per column, in run order), `eps` = one chunk of ε
+/// One group of R rows over every chunk of the tile.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn group<const R: usize>(vals: &[f64], runs: &[(usize, usize)], eps: &[f64], r: usize, chunks: usize, slots: &[usize], z: &mut [f64], stride: usize) {
+    for c in 0..chunks {
+        let e = &eps[c * r * LANES..(c + 1) * r * LANES];
+        let acc = kernel::group_chunk::<R>(vals, runs, e);
+        for (rr, &s) in slots[..R].iter().enumerate() {
+            z[s * stride + c * LANES..s * stride + (c + 1) * LANES].copy_from_slice(&acc[rr]);
+        }
+    }
+}
+
+/// The inner loop: the R × LANES accumulators of one group over one chunk of scenarios.
+/// `vals` = the group's coefficients (R per column, in run order), `eps` = one chunk of ε
 /// (r·LANES values, column-major within the chunk); every run lies within 0..r (built so by
 /// [`LatentRows::new`]), which the bounds below check once per call.
 mod kernel {
-    use super::{LANES, ROWS};
+    use super::LANES;
 
     #[inline(always)]
-    pub fn group_chunk(vals: &[f64], runs: &[(usize, usize)], eps: &[f64]) -> [[f64; LANES]; ROWS] {
+    pub fn group_chunk<const R: usize>(vals: &[f64], runs: &[(usize, usize)], eps: &[f64]) -> [[f64; LANES]; R] {
         let mut n = 0;
         for &(k0, len) in runs {
             assert!((k0 + len) * LANES <= eps.len());
             n += len;
         }
-        assert!(n * ROWS <= vals.len());
+        assert!(n * R <= vals.len());
         // SAFETY: every run's ε range and the coefficients it reads were checked above.
-        unsafe { imp::group_chunk(vals.as_ptr(), runs, eps.as_ptr()) }
+        unsafe { imp::group_chunk::<R>(vals.as_ptr(), runs, eps.as_ptr()) }
     }
 
     /// wasm32 with simd128 (the build always enables it: scripts/build.sh).
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     mod imp {
-        use super::super::{LANES, ROWS};
+        use super::super::LANES;
         use core::arch::wasm32::*;
 
         #[inline(always)]
-        pub unsafe fn group_chunk(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; ROWS] {
+        pub unsafe fn group_chunk<const R: usize>(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; R] {
             let z = f64x2_splat(0.0);
-            let mut acc = [[z; 2]; ROWS];
+            let mut acc = [[z; 2]; R];
             let mut v = vals;
             for &(k0, len) in runs {
                 let mut e = eps.add(k0 * LANES);
@@ -189,11 +204,11 @@ mod kernel {
                         a[0] = f64x2_add(a[0], f64x2_mul(l, e0));
                         a[1] = f64x2_add(a[1], f64x2_mul(l, e1));
                     }
-                    v = v.add(ROWS);
+                    v = v.add(R);
                     e = e.add(LANES);
                 }
             }
-            let mut out = [[0.0; LANES]; ROWS];
+            let mut out = [[0.0; LANES]; R];
             for (o, a) in out.iter_mut().zip(&acc) {
                 (o.as_mut_ptr() as *mut v128).write_unaligned(a[0]);
                 (o.as_mut_ptr().add(2) as *mut v128).write_unaligned(a[1]);
@@ -205,13 +220,13 @@ mod kernel {
     /// x86-64: SSE2 is part of the base instruction set (mulpd/addpd, never FMA).
     #[cfg(target_arch = "x86_64")]
     mod imp {
-        use super::super::{LANES, ROWS};
+        use super::super::LANES;
         use core::arch::x86_64::*;
 
         #[inline(always)]
-        pub unsafe fn group_chunk(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; ROWS] {
+        pub unsafe fn group_chunk<const R: usize>(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; R] {
             let z = _mm_setzero_pd();
-            let mut acc = [[z; 2]; ROWS];
+            let mut acc = [[z; 2]; R];
             let mut v = vals;
             for &(k0, len) in runs {
                 let mut e = eps.add(k0 * LANES);
@@ -223,11 +238,11 @@ mod kernel {
                         a[0] = _mm_add_pd(a[0], _mm_mul_pd(l, e0));
                         a[1] = _mm_add_pd(a[1], _mm_mul_pd(l, e1));
                     }
-                    v = v.add(ROWS);
+                    v = v.add(R);
                     e = e.add(LANES);
                 }
             }
-            let mut out = [[0.0; LANES]; ROWS];
+            let mut out = [[0.0; LANES]; R];
             for (o, a) in out.iter_mut().zip(&acc) {
                 _mm_storeu_pd(o.as_mut_ptr(), a[0]);
                 _mm_storeu_pd(o.as_mut_ptr().add(2), a[1]);
@@ -239,11 +254,11 @@ mod kernel {
     /// Anything else: the same blocking in scalars (the compiler vectorises it where it can).
     #[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
     mod imp {
-        use super::super::{LANES, ROWS};
+        use super::super::LANES;
 
         #[inline(always)]
-        pub unsafe fn group_chunk(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; ROWS] {
-            let mut acc = [[0.0f64; LANES]; ROWS];
+        pub unsafe fn group_chunk<const R: usize>(vals: *const f64, runs: &[(usize, usize)], eps: *const f64) -> [[f64; LANES]; R] {
+            let mut acc = [[0.0f64; LANES]; R];
             let mut v = vals;
             for &(k0, len) in runs {
                 let mut e = eps.add(k0 * LANES);
@@ -254,7 +269,7 @@ mod kernel {
                             *x += l * *e.add(q);
                         }
                     }
-                    v = v.add(ROWS);
+                    v = v.add(R);
                     e = e.add(LANES);
                 }
             }

@@ -446,7 +446,7 @@ impl<'a> Engine<'a> {
                 eps.clear();
                 eps.resize(r * tile, 0.0);
                 z.clear();
-                z.resize((slots + 1) * tile, 0.0);
+                z.resize(slots * tile, 0.0);
                 let mut j0 = 0;
                 while j0 < len {
                     let t = tile.min(len - j0);
