@@ -19,7 +19,10 @@ import { renderMarkdown, renderSvg, type Report, type Row } from "./report.js";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
 const NO_PYTHON = QUICK || process.argv.includes("--no-python");
-const OUT_DIR = QUICK ? path.join(os.tmpdir(), "hz-portfolio-bench-quick") : path.join(ROOT, "bench");
+// `--only=mc-copula,pool-scaling`: just those groups (a focused run of one change, e.g. a kernel);
+// like --quick it writes to the temp directory, so the committed full results stay whole.
+const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const OUT_DIR = QUICK || ONLY ? path.join(os.tmpdir(), ONLY ? "hz-portfolio-bench-only" : "hz-portfolio-bench-quick") : path.join(ROOT, "bench");
 const log = (...a: unknown[]) => console.error(...a);
 const t0 = performance.now();
 
@@ -168,6 +171,7 @@ const median = (v: number[]) => {
 const rows: Row[] = [];
 /** Runs contestants in interleaved rounds; a contestant whose single run exceeds `slowMs` gets one sample. */
 async function measure(group: string, label: string, params: Record<string, number>, contestants: Contestant[], rounds: number, extra: (name: string, ms: number) => Record<string, number> = () => ({})) {
+  if (ONLY && !ONLY.includes(group)) return;
   const samples = new Map<string, number[]>(contestants.map((c) => [c.name, []]));
   const slowMs = QUICK ? 2_000 : 8_000;
   for (const c of contestants) {
@@ -334,7 +338,7 @@ await pool2.dispose();
 // ---------------------------------------------------------------- memory (child processes)
 interface Mem { mode: string; sims: number; n: number; baseKb: number; peakKb: number; ms: number }
 const mem: Mem[] = [];
-{
+if (!ONLY) {
   // The book of issue 17's memory target (100 markets); 10^7 scenarios are streamed (two passes).
   // --max-semi-space-size=1: V8 would otherwise grow each isolate's young generation by ~8 MB steps
   // under the allocation rate of a long run (sizing, not retention; see test/soak.test.ts).

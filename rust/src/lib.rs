@@ -13,6 +13,7 @@ pub mod normal;
 pub mod greeks;
 pub mod correlation;
 pub mod events;
+pub mod copula_transform;
 pub mod montecarlo;
 pub mod streaming;
 pub mod joint_kelly;
