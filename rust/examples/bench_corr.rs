@@ -49,6 +49,14 @@ fn main() {
         t_clip - t_vals,
         t_new - t_clip
     );
+    let neg: Vec<f64> = vals_new.iter().copied().filter(|&v| v < 0.0).collect();
+    let t = Instant::now();
+    let y = tri.eigenvectors(&neg);
+    let t_vec = t.elapsed().as_secs_f64();
+    let w = Array2::from_shape_vec((neg.len(), n), y).unwrap();
+    let t = Instant::now();
+    let _g = w.t().dot(&w);
+    println!("  of which: {} eigenvectors {t_vec:.3} s, product Wᵀ·W {:.3} s", neg.len(), t.elapsed().as_secs_f64());
     let t = Instant::now();
     let (vals, vecs) = symmetric_eigen(c.view());
     let eig = t.elapsed().as_secs_f64();

@@ -252,9 +252,11 @@ impl Tridiagonal {
             return y;
         }
         let norm = self.norm1().max(f64::MIN_POSITIVE);
-        // dstein's rules: eigenvalues closer than `ortol` form a cluster whose vectors are
-        // re-orthogonalised against each other; equal shifts are separated by `sep` so that the
-        // solves differ.
+        // dstein's tolerances: a vector is re-orthogonalised against the previous ones whose
+        // eigenvalue is closer than `ortol` (further ones are orthogonal to ~ε·‖T‖/ortol = 10³·ε
+        // by themselves; unlike dstein the window slides instead of chaining whole clusters, which
+        // at N = 1000 would span hundreds of vectors); equal shifts are separated by `sep` so that
+        // the solves differ.
         let ortol = 1e-3 * norm;
         let sep = 10.0 * f64::EPSILON * norm;
         let mut cluster_start = 0;
@@ -262,8 +264,8 @@ impl Tridiagonal {
         let mut lu = TridiagonalLu::new(n);
         for j in 0..k {
             let mut shift = lambdas[j];
-            if j > 0 && lambdas[j] - lambdas[j - 1] >= ortol {
-                cluster_start = j;
+            while lambdas[j] - lambdas[cluster_start] >= ortol {
+                cluster_start += 1;
             }
             if j > cluster_start && shift < prev_shift + sep {
                 shift = prev_shift + sep;
