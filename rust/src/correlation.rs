@@ -12,7 +12,7 @@
 //! * [`symmetric_eigen`] (nalgebra, full decomposition) and [`floor_eigenvalues`] are the previous
 //!   repair, kept as the tests' reference and for the property tests.
 use ndarray::{Array2, ArrayView2};
-use crate::eigen::Tridiagonal;
+use crate::eigen::{weighted_outer_sum, Tridiagonal};
 use crate::{HzError, Result};
 
 /// Tolerance of the symmetry and unit-diagonal checks.
@@ -245,13 +245,10 @@ pub fn clip_negative_eigenvalues(a: ArrayView2<f64>, tri: &Tridiagonal, vals: &[
         ClipForm::Positive => false,
     };
     let sel = if update { neg } else { pos };
-    let k = sel.len();
-    let mut w = Array2::from_shape_vec((k, n), tri.eigenvectors(&sel)).expect("k × N eigenvectors");
-    for (mut row, &lam) in w.rows_mut().into_iter().zip(&sel) {
-        row *= lam.abs().sqrt();
-    }
-    // One blocked product (ndarray → matrixmultiply): Wᵀ·W = V·|Λ|·Vᵀ over the selected pairs.
-    let mut b = w.t().dot(&w);
+    let weights: Vec<f64> = sel.iter().map(|l| l.abs()).collect();
+    // V·|Λ|·Vᵀ over the selected pairs (upper triangle only, mirrored).
+    let g = weighted_outer_sum(&tri.eigenvectors(&sel), &weights, n);
+    let mut b = Array2::from_shape_vec((n, n), g).expect("N × N");
     if update {
         b += &a;
     }
