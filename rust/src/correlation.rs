@@ -279,6 +279,15 @@ pub fn unit_diagonal(mut b: Array2<f64>) -> Array2<f64> {
     out
 }
 
+/// L·Lᵀ (N × N, exactly symmetric) of a factor L (N × r): the correlation the copula uses, as
+/// reported after a repair. Upper triangle only ([`weighted_outer_sum`]): half the flops of a
+/// general product.
+pub fn factor_product(l: &Array2<f64>) -> Array2<f64> {
+    let (n, r) = l.dim();
+    let lt: Vec<f64> = l.t().iter().copied().collect();
+    Array2::from_shape_vec((n, n), weighted_outer_sum(&lt, &vec![1.0; r], n)).expect("N × N")
+}
+
 /// Factor a (validated) correlation matrix; repairs indefinite input. Never panics: a non-square input
 /// uses its leading square block, non-finite entries are read as 0, entries are clamped to [−1, 1],
 /// the matrix is symmetrised and its diagonal set to 1. An empty matrix gives a 0 × 0 factor and
@@ -638,6 +647,17 @@ mod tests {
             assert_eq!(a.dim(), b.dim());
             assert!(a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits()));
         }
+    }
+
+    #[test]
+    fn factor_product_is_l_lt() {
+        for (_, c) in repair_cases() {
+            let f = copula_factor(c.view());
+            let p = factor_product(&f.l);
+            assert!(max_abs_diff(&p, &llt(&f.l)) < 1e-13);
+            assert!(p.iter().zip(p.t().iter()).all(|(a, b)| a == b));
+        }
+        assert_eq!(factor_product(&Array2::zeros((0, 0))).dim(), (0, 0));
     }
 
     #[test]
