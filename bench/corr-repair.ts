@@ -46,7 +46,11 @@ const run = (e: Engine, size: number, c: Float64Array) => {
 };
 // Warm-up: V8 runs a long first call of a wasm function on its baseline tier.
 for (const e of engines) for (let k = 0; k < 3; k++) run(e.m, 200, randomIndefinite(200, 9 + k));
-const c = randomIndefinite(n, 7);
+/** −0.5 off the diagonal (the runtime suite's abort case): one negative eigenvalue, one N − 1 cluster. */
+const minusHalf = (size: number) => Float64Array.from({ length: size * size }, (_, k) => (k % (size + 1) === 0 ? 1 : -0.5));
+const which = process.env.CASE ?? "random";
+const c = which === "minus-half" ? minusHalf(n) : randomIndefinite(n, 7);
+console.log(`case ${which} (CASE=random | minus-half)`);
 const times: Record<string, number[]> = {};
 const usedTimes: Record<string, number[]> = {};
 const used: Record<string, Float64Array> = {};

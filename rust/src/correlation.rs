@@ -660,6 +660,33 @@ mod tests {
         assert_eq!(factor_product(&Array2::zeros((0, 0))).dim(), (0, 0));
     }
 
+    /// −0.5 off the diagonal has eigenvalues 1.5 (N − 1 times) and 1 − (N − 1)/2 (vector 1/√N):
+    /// clipping adds ((N − 1)/2 − 1)/N to every entry, so the repaired matrix is known exactly —
+    /// off the diagonal (−0.5 + c)/(1 + c) with c = ((N − 1)/2 − 1)/N.
+    #[test]
+    fn minus_half_repair_has_a_closed_form() {
+        for n in [5usize, 64, 1000] {
+            let a = Array2::from_shape_fn((n, n), |(i, j)| if i == j { 1.0 } else { -0.5 });
+            let nf = n as f64;
+            let cc = ((nf - 1.0) / 2.0 - 1.0) / nf;
+            let exact = (-0.5 + cc) / (1.0 + cc);
+            let tri = Tridiagonal::new(a.iter().copied().collect(), n);
+            let vals = tri.eigenvalues();
+            assert!((vals[0] - (1.0 - (nf - 1.0) / 2.0)).abs() < 1e-12 * nf);
+            let r = unit_diagonal(clip_negative_eigenvalues(a.view(), &tri, &vals, ClipForm::Auto));
+            let err = r.iter().enumerate().map(|(k, &v)| (v - if k / n == k % n { 1.0 } else { exact }).abs()).fold(0.0, f64::max);
+            assert!(err < 1e-13, "n = {n}: repaired matrix off by {err}");
+            let f = copula_factor(a.view());
+            let p = factor_product(&f.l);
+            let err = p.iter().enumerate().map(|(k, &v)| (v - if k / n == k % n { 1.0 } else { exact }).abs()).fold(0.0, f64::max);
+            // The repaired matrix is singular (rank N − 1): its factor drops a Schur complement up
+            // to the rank tolerance, and the null vector 1/√N amplifies the repair's ~1e-13 error in
+            // that complement by N (at N = 1000: 9.2e-10 on one diagonal entry).
+            assert_eq!(f.l.ncols(), n - 1);
+            assert!(err <= rank_tolerance(n), "n = {n}: L·Lᵀ off by {err}");
+        }
+    }
+
     #[test]
     fn validation_errors() {
         assert!(validate_correlation(array![[1.0, 0.5], [0.5, 1.0]].view()).is_ok());
