@@ -434,7 +434,7 @@ impl TridiagonalLu {
                 self.u0[i + 1] = t - f * self.u0[i + 1];
                 if i + 2 < n {
                     self.u2[i] = self.u1[i + 1];
-                    self.u1[i + 1] = -f * self.u1[i + 1];
+                    self.u1[i + 1] *= -f;
                 }
             }
         }
