@@ -439,7 +439,7 @@ impl Simulation {
     pub fn used_correlation(&self) -> Vec<f64> {
         match &self.factor {
             None => Vec::new(),
-            Some(f) => f.l.dot(&f.l.t()).iter().copied().collect(),
+            Some(f) => correlation::factor_product(&f.l).iter().copied().collect(),
         }
     }
 

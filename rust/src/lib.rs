@@ -11,6 +11,7 @@ pub mod riskparity;
 pub mod minvar;
 pub mod normal;
 pub mod greeks;
+pub mod eigen;
 pub mod correlation;
 pub mod events;
 pub mod copula_transform;
