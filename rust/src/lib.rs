@@ -14,6 +14,7 @@ pub mod greeks;
 pub mod correlation;
 pub mod events;
 pub mod montecarlo;
+pub mod kelly_units;
 pub mod joint_kelly;
 pub mod event_kelly;
 pub mod bindings;
