@@ -513,7 +513,7 @@ impl KellyJointUnits {
             return Err(HzError::InvalidArgument(format!("kelly: units {first}..+{count} outside 0..{}", plan.n_units())));
         }
         let factor = if corr.is_empty() { None } else { Some(factor_of(corr, prices.len())?) };
-        Ok(KellyJointUnits { units: plan.units(probs, factor.as_ref(), first, count) })
+        Ok(KellyJointUnits { units: plan.units(probs, factor, first, count) })
     }
 
     /// See [`KellyJointUnits::answer_all`].

@@ -137,7 +137,7 @@ impl Plan {
     }
 
     /// Units `first .. first + count` (`probs` and `factor` as given to [`Plan::new`]).
-    pub fn units(&self, probs: &[f64], factor: Option<&CopulaFactor>, first: usize, count: usize) -> KellyUnits {
+    pub fn units(&self, probs: &[f64], factor: Option<CopulaFactor>, first: usize, count: usize) -> KellyUnits {
         if self.exact {
             KellyUnits::exact(kelly_units::enumerate(&self.p), self.a.clone())
         } else {
@@ -168,7 +168,7 @@ pub fn joint_kelly(prices: &[f64], probs: &[f64], max_total: f64, factor: Option
     if nu == 0 {
         return Ok(vec![0.0; plan.n]);
     }
-    let mut oracle = Local { units: plan.units(probs, factor, 0, nu) };
+    let mut oracle = Local { units: plan.units(probs, factor.cloned(), 0, nu) };
     let f = block_on(optimise_levels(&mut oracle, &plan.a, plan.max_total, plan.n_levels()));
     Ok(plan.spread(&f))
 }
@@ -847,7 +847,7 @@ mod gram_tests {
                 let p = plan();
                 let mut held: Vec<KellyUnits> = (0..lanes).map(|l| {
                     let (a, b) = (l * nu / lanes, (l + 1) * nu / lanes);
-                    p.units(&probs, factor.as_ref(), a, b - a)
+                    p.units(&probs, factor.clone(), a, b - a)
                 }).collect();
                 let mut d = Driver::new(p);
                 let mut asks = 0;

@@ -241,12 +241,64 @@ impl Unit {
     }
 }
 
+/// How Monte Carlo units are generated (kept so that each unit is generated on first use).
+struct Source {
+    probs: Vec<f64>,
+    factor: Option<CopulaFactor>,
+    rel: Vec<usize>,
+    n_scen: usize,
+    seed: u64,
+    counts: Vec<usize>,
+    /// The last block generated (units smaller than a block share it).
+    block: Option<(usize, Vec<u64>)>,
+}
+
+impl Source {
+    /// Unit `u` of the run (see the module docs).
+    fn unit(&mut self, u: usize) -> Unit {
+        let n = self.probs.len();
+        let wf = montecarlo::outcome_words(n);
+        let wr = montecarlo::outcome_words(self.rel.len());
+        let ul = unit_len(self.rel.len());
+        let start = (u * ul).min(self.n_scen);
+        let end = ((u + 1) * ul).min(self.n_scen);
+        let b = start / montecarlo::BLOCK_SIZE;
+        if self.block.as_ref().map(|x| x.0) != Some(b) {
+            let mut out = vec![0u64; montecarlo::block_len(self.n_scen, b) * wf];
+            montecarlo::outcome_blocks(&self.probs, self.factor.as_ref(), self.seed, self.n_scen, b, &mut out);
+            self.block = Some((b, out));
+        }
+        let out = &self.block.as_ref().unwrap().1;
+        let off = b * montecarlo::BLOCK_SIZE;
+        // The unit's outcomes projected on the relevant markets.
+        let mut packed = vec![0u64; (end - start) * wr];
+        for s in start..end {
+            let src = &out[(s - off) * wf..(s - off + 1) * wf];
+            let dst = &mut packed[(s - start) * wr..(s - start + 1) * wr];
+            for (k, &i) in self.rel.iter().enumerate() {
+                if (src[i / 64] >> (i % 64)) & 1 == 1 {
+                    dst[k / 64] |= 1u64 << (k % 64);
+                }
+            }
+        }
+        let levels = (0..self.counts.len())
+            .map(|l| {
+                let idx: Vec<usize> = (start..end).filter(|&s| l == 0 || level_of(s) >= l).map(|s| s - start).collect();
+                merge(&packed, wr, idx, 1.0 / self.counts[l] as f64)
+            })
+            .collect();
+        Unit { levels, wealth: Vec::new(), dw: Vec::new() }
+    }
+}
+
 /// The units of one joint-Kelly problem held by one evaluator (all of them, or a worker's
-/// contiguous range `first ..`).
+/// contiguous range `first ..`). Monte Carlo units are generated on first use, one per call when
+/// answered one by one (so an inline caller can stop between two).
 pub struct KellyUnits {
     a: Vec<f64>,
     first: usize,
-    units: Vec<Unit>,
+    units: Vec<Option<Unit>>,
+    source: Option<Source>,
 }
 
 impl KellyUnits {
@@ -254,49 +306,14 @@ impl KellyUnits {
     /// `factor` cover all markets (simulated as in the P&L simulation), `rel` the relevant ones,
     /// `a` their payoff multipliers, `counts` the run's [`level_counts`].
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn monte_carlo(probs: &[f64], factor: Option<&CopulaFactor>, rel: &[usize], a: Vec<f64>, n_scen: usize, seed: u64, counts: &[usize], first: usize, count: usize) -> KellyUnits {
-        let n = probs.len();
-        let wf = montecarlo::outcome_words(n);
-        let wr = montecarlo::outcome_words(rel.len());
-        let ul = unit_len(rel.len());
-        let mut block: Option<(usize, Vec<u64>)> = None;
-        let mut units = Vec::with_capacity(count);
-        for u in first..first + count {
-            let start = (u * ul).min(n_scen);
-            let end = ((u + 1) * ul).min(n_scen);
-            let b = start / montecarlo::BLOCK_SIZE;
-            if block.as_ref().map(|x| x.0) != Some(b) {
-                let mut out = vec![0u64; montecarlo::block_len(n_scen, b) * wf];
-                montecarlo::outcome_blocks(probs, factor, seed, n_scen, b, &mut out);
-                block = Some((b, out));
-            }
-            let out = &block.as_ref().unwrap().1;
-            let off = b * montecarlo::BLOCK_SIZE;
-            // The unit's outcomes projected on the relevant markets.
-            let mut packed = vec![0u64; (end - start) * wr];
-            for s in start..end {
-                let src = &out[(s - off) * wf..(s - off + 1) * wf];
-                let dst = &mut packed[(s - start) * wr..(s - start + 1) * wr];
-                for (k, &i) in rel.iter().enumerate() {
-                    if (src[i / 64] >> (i % 64)) & 1 == 1 {
-                        dst[k / 64] |= 1u64 << (k % 64);
-                    }
-                }
-            }
-            let levels = (0..counts.len())
-                .map(|l| {
-                    let idx: Vec<usize> = (start..end).filter(|&s| l == 0 || level_of(s) >= l).map(|s| s - start).collect();
-                    merge(&packed, wr, idx, 1.0 / counts[l] as f64)
-                })
-                .collect();
-            units.push(Unit { levels, wealth: Vec::new(), dw: Vec::new() });
-        }
-        KellyUnits { a, first, units }
+    pub(crate) fn monte_carlo(probs: &[f64], factor: Option<CopulaFactor>, rel: &[usize], a: Vec<f64>, n_scen: usize, seed: u64, counts: &[usize], first: usize, count: usize) -> KellyUnits {
+        let source = Source { probs: probs.to_vec(), factor, rel: rel.to_vec(), n_scen, seed, counts: counts.to_vec(), block: None };
+        KellyUnits { a, first, units: (0..count).map(|_| None).collect(), source: Some(source) }
     }
 
     /// One unit of exact scenarios (weights = probabilities), without warm-start levels.
     pub(crate) fn exact(sc: Scenarios, a: Vec<f64>) -> KellyUnits {
-        KellyUnits { a, first: 0, units: vec![Unit::from_scenarios(sc, false)] }
+        KellyUnits { a, first: 0, units: vec![Some(Unit::from_scenarios(sc, false))], source: None }
     }
 
     /// Units held.
@@ -311,7 +328,17 @@ impl KellyUnits {
 
     /// Answer of held unit `k` (the `first + k`-th of the run).
     pub(crate) fn answer(&mut self, req: &Request, k: usize) -> Vec<f64> {
-        self.units[k].answer(&self.a, req)
+        if self.units[k].is_none() {
+            let u = self.source.as_mut().expect("Monte Carlo units have a source").unit(self.first + k);
+            self.units[k] = Some(u);
+            if self.units.iter().all(Option::is_some) {
+                // Every unit exists: the block cache is no longer needed.
+                if let Some(s) = self.source.as_mut() {
+                    s.block = None;
+                }
+            }
+        }
+        self.units[k].as_mut().unwrap().answer(&self.a, req)
     }
 
     /// Answers of every held unit, concatenated in unit order.
