@@ -451,8 +451,9 @@ impl KellyJointDriver {
     }
 
     /// The pending request for the units; undefined once the optimum is known.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Vec<f64>> {
-        self.driver.next()
+        self.driver.next_request()
     }
 
     /// Every unit's answer to the last request, concatenated in unit order.

@@ -373,13 +373,16 @@ impl Oracle for Remote {
     }
 }
 
+/// The optimiser's run, suspended at its pending request.
+type Run = Pin<Box<dyn Future<Output = Vec<f64>>>>;
+
 /// The optimiser of one joint-Kelly problem, suspended at each request so that the caller can have
-/// the units evaluated anywhere ([`KellyUnits`] built from the same [`Plan`]): `next` gives the
+/// the units evaluated anywhere ([`KellyUnits`] built from the same [`Plan`]): `next_request` gives the
 /// encoded request (None when done); `answer` takes every unit's answer, concatenated in unit order.
 pub struct Driver {
     plan: Plan,
     mail: Rc<RefCell<Mailbox>>,
-    run: Option<Pin<Box<dyn Future<Output = Vec<f64>>>>>,
+    run: Option<Run>,
     result: Option<Vec<f64>>,
     /// Values each unit answers to the pending request.
     answer_len: usize,
@@ -390,7 +393,7 @@ impl Driver {
     pub fn new(plan: Plan) -> Driver {
         let mail = Rc::new(RefCell::new(Mailbox::default()));
         let nu = plan.n_units();
-        let (run, result): (Option<Pin<Box<dyn Future<Output = Vec<f64>>>>>, _) = if nu == 0 {
+        let (run, result): (Option<Run>, _) = if nu == 0 {
             (None, Some(vec![]))
         } else {
             let mut oracle = Remote { mail: mail.clone(), n_units: nu };
@@ -416,13 +419,13 @@ impl Driver {
     }
 
     /// The pending request, encoded (None once the optimum is known).
-    pub fn next(&mut self) -> Option<Vec<f64>> {
+    pub fn next_request(&mut self) -> Option<Vec<f64>> {
         let req = self.mail.borrow_mut().request.take()?;
         self.answer_len = Request::decode(&req, self.plan.a.len()).map_or(0, |r| r.answer_len(self.plan.a.len()));
         Some(req)
     }
 
-    /// Gives the units' answers to the request last returned by `next`, and runs the optimiser to
+    /// Gives the units' answers to the request last returned by `next_request`, and runs the optimiser to
     /// its next request.
     pub fn answer(&mut self, answers: Vec<f64>) -> Result<()> {
         if self.run.is_none() || answers.len() != self.answer_len * self.plan.n_units() {
@@ -851,7 +854,7 @@ mod gram_tests {
                 }).collect();
                 let mut d = Driver::new(p);
                 let mut asks = 0;
-                while let Some(req) = d.next() {
+                while let Some(req) = d.next_request() {
                     let answers: Vec<f64> = held.iter_mut().flat_map(|u| u.answer_encoded(&req, None).unwrap()).collect();
                     d.answer(answers).unwrap();
                     asks += 1;

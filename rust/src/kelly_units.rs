@@ -48,7 +48,7 @@ pub(crate) fn level_counts(n_scen: usize, warm: bool) -> Vec<usize> {
     if !warm {
         return counts;
     }
-    let mut per = vec![0usize; 22];
+    let mut per = [0usize; 22];
     for s in 0..n_scen {
         per[level_of(s).min(21)] += 1;
     }
@@ -176,7 +176,7 @@ impl Unit {
             let sc = levels.last().unwrap();
             let wd = sc.words;
             // Hash of the index, not a plain stride: the list is sorted by outcome pattern.
-            let picked: Vec<usize> = (0..sc.len()).filter(|&s| montecarlo::splitmix64(s as u64) % WARM_START_STRIDE as u64 == 0).collect();
+            let picked: Vec<usize> = (0..sc.len()).filter(|&s| montecarlo::splitmix64(s as u64).is_multiple_of(WARM_START_STRIDE as u64)).collect();
             let total: f64 = picked.iter().map(|&s| sc.w[s]).sum();
             let mut bits = Vec::with_capacity(picked.len() * wd);
             for &s in &picked {
