@@ -28,6 +28,7 @@ const TITLES: Record<string, string> = {
   "mc-copula": "Monte Carlo P&L, Gaussian copula, nSimulations×markets",
   "joint-kelly": "Joint Kelly, exact enumeration of 2^N outcomes",
   "pool-scaling": "Worker-pool scaling (independent Monte Carlo)",
+  "joint-kelly-mc": "Joint Kelly, Monte Carlo (one-factor copula ρ = 0.3), scenarios×markets: units split across the pool, bit-identical; inline = one wasm call",
   "kelly-independent": "Independent Kelly (closed form); wasm-pool = the worker runtime (runs on the calling thread)",
   greeks: "Greeks of many positions; wasm = the batch binding, wasm-pool = public `predictionGreeks([...])` in the worker runtime, horizon = one `hz.prediction_greeks` call per position",
 };
@@ -64,7 +65,7 @@ export function renderMarkdown(rep: Report): string {
     out.push(`## ${TITLES[group] ?? group}`, "");
     const extraCol = group.startsWith("mc") || group === "pool-scaling" ? "ns/(scenario·market)" : undefined;
     const ratios: ReadonlyArray<readonly [string, (m: Map<string, Row>) => number | undefined]> =
-      group === "pool-scaling"
+      group === "pool-scaling" || group === "joint-kelly-mc"
         ? [["pool-2 vs pool-1", (m) => r(m, "pool-1", "pool-2")], ["pool-1 vs inline", (m) => r(m, "inline", "pool-1")]]
         : [
             ["wasm/native", (m) => r(m, "wasm", "native")],
