@@ -330,6 +330,25 @@ for (const n of QUICK ? [8, 12] : [8, 12, 16]) {
     js("pool-2", () => pool2.simulate(job, {})),
   ], QUICK ? 3 : 7, (_c, ms) => ({ nsPerScenarioMarket: (ms * 1e6) / (sims * n) }));
 }
+// Joint Kelly, Monte Carlo (issue 17): its scenario units split across the pool; every result is
+// the same bits. inline = the one-call wasm function on this thread.
+{
+  const [n, sims] = QUICK ? [30, 20_000] : [100, 100_000];
+  const k = data.kellyBook(n);
+  const e = engine;
+  // A one-factor correlation (0.3): the copula path, as with a history.
+  const corr = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0.3));
+  const ref = e.kellyJoint(k.prices, k.probs, 1, 1, corr, sims, 42);
+  const same = (out: Float64Array) => {
+    if (!out.every((v, i) => Object.is(v, ref[i]))) throw new Error("joint Kelly: pool result differs from the one-call result");
+    return out;
+  };
+  await measure("joint-kelly-mc", `${sims.toExponential(0).replace("e+", "e")}×${n}`, { sims, n }, [
+    js("inline", () => e.kellyJoint(k.prices, k.probs, 1, 1, corr, sims, 42)),
+    js("pool-1", async () => same(await pool1.call("kellyJoint", k.prices.slice(), k.probs.slice(), 1, 1, corr.slice(), sims, 42))),
+    js("pool-2", async () => same(await pool2.call("kellyJoint", k.prices.slice(), k.probs.slice(), 1, 1, corr.slice(), sims, 42))),
+  ], QUICK ? 3 : 7);
+}
 native.close();
 python?.close();
 await pool1.dispose();

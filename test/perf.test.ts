@@ -3,7 +3,7 @@
 // predictionGreeks keeps the single form's numbers, order and typed errors.
 import { afterAll, describe, expect, it } from "vitest";
 import { HzError, Portfolio, predictionGreeks } from "../dist/index.js";
-import { WorkerPool, runsOnCallingThread } from "../dist/backend.js";
+import { WorkerPool, inlineBackend, runsOnCallingThread } from "../dist/backend.js";
 import { wasm } from "../dist/wasm.js";
 
 const pools: InstanceType<typeof WorkerPool>[] = [];
@@ -27,28 +27,36 @@ function book(n: number, t = 120) {
 }
 
 describe("joint Kelly (Monte Carlo path)", () => {
-  it("is bit-identical inline and on pools of 1 and 2 workers", async () => {
-    const n = 30;
-    const b = book(n);
+  const hex = (x: Float64Array) => [...x].map((v) => v.toString(16));
+
+  it("is bit-identical in one wasm call, inline unit by unit, and on pools of 1, 2 and 4 workers", async () => {
     const e = await wasm();
-    const corr = e.historyCorrelation(b.x, b.t, n).slice(1 + n * n);
-    const inline = e.kellyJoint(b.prices, b.probs, 1, 1, corr, 40_000, 7);
-    expect(inline.some((v) => v > 0)).toBe(true);
-    expect(inline.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
-    for (const size of [1, 2]) {
-      const pool = new WorkerPool(size);
-      pools.push(pool);
-      const out = await pool.call("kellyJoint", b.prices.slice(), b.probs.slice(), 1, 1, corr.slice(), 40_000, 7);
-      expect([...out].map((v) => v.toString(16))).toEqual([...inline].map((v) => v.toString(16)));
+    // 30 markets: the optimiser on the calling thread; 210: on the first worker (above
+    // DRIVER_ON_CALLING_THREAD_MAX_MARKETS). 40 000 scenarios = 5 units: every pool splits them.
+    for (const [n, ns] of [[30, 40_000], [210, 20_000]] as const) {
+      const b = book(n);
+      const corr = e.historyCorrelation(b.x, b.t, n).slice(1 + n * n);
+      const one = e.kellyJoint(b.prices, b.probs, 1, 1, corr, ns, 7);
+      expect(one.some((v) => v > 0)).toBe(true);
+      expect(one.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+      const inline = await inlineBackend.call("kellyJoint", b.prices, b.probs, 1, 1, corr, ns, 7);
+      expect(hex(inline)).toEqual(hex(one));
+      for (const size of [1, 2, 4]) {
+        const pool = new WorkerPool(size);
+        pools.push(pool);
+        const out = await pool.call("kellyJoint", b.prices.slice(), b.probs.slice(), 1, 1, corr.slice(), ns, 7);
+        expect(hex(out), `n ${n}, pool of ${size}`).toEqual(hex(one));
+        expect(await pool.jobStates()).toEqual(new Array(pool.liveWorkers).fill(0));
+      }
     }
-  });
+  }, 60_000);
 
   it("honours an abort within 100 ms on the worker runtime", async () => {
     const n = 100;
     const b = book(n);
     const e = await wasm();
     const corr = e.historyCorrelation(b.x, b.t, n).slice(1 + n * n);
-    const pool = new WorkerPool(1);
+    const pool = new WorkerPool(2);
     pools.push(pool);
     const ac = new AbortController();
     const p = pool.callAbortable(ac.signal, "kellyJoint", b.prices, b.probs, 1, 1, corr, 1_000_000, 3);
@@ -59,6 +67,70 @@ describe("joint Kelly (Monte Carlo path)", () => {
     expect((err as Error).name).toBe("AbortError");
     expect(performance.now() - t0).toBeLessThan(100);
   });
+
+  it("honours an abort within 100 ms inline (between unit calls), at any phase", async () => {
+    const n = 100;
+    const b = book(n);
+    const e = await wasm();
+    const corr = e.historyCorrelation(b.x, b.t, n).slice(1 + n * n);
+    // 50 ms: the units are being generated; 400 ms: the optimiser is iterating.
+    for (const wait of [50, 400]) {
+      let best = Infinity;
+      // One retry absorbs a scheduler stall of this shared machine (the work lasts seconds).
+      for (let attempt = 0; attempt < 2 && best >= 100; attempt++) {
+        const ac = new AbortController();
+        const p = inlineBackend.callAbortable(ac.signal, "kellyJoint", b.prices, b.probs, 1, 1, corr, 1_000_000, 3);
+        await new Promise((r) => setTimeout(r, wait));
+        const t0 = performance.now();
+        ac.abort();
+        const err = await p.then(() => undefined, (x: unknown) => x);
+        best = Math.min(best, performance.now() - t0);
+        expect((err as Error).name, `abort after ${wait} ms`).toBe("AbortError");
+      }
+      expect(best, `abort after ${wait} ms`).toBeLessThan(100);
+    }
+  }, 60_000);
+
+  it("leaves no job state on the workers: 1 000 jobs, aborted ones included, and a worker crash", async () => {
+    const n = 17; // above the exact enumeration, with a correlation: Monte Carlo, 2 units
+    const b = book(n);
+    const e = await wasm();
+    const corr = e.historyCorrelation(b.x, b.t, n).slice(1 + n * n);
+    const pool = new WorkerPool(2);
+    pools.push(pool);
+    const run = (signal?: AbortSignal) => pool.callAbortable(signal, "kellyJoint", b.prices.slice(), b.probs.slice(), 1, 1, corr.slice(), 8_193, 5);
+    const ref = await run();
+    let aborted = 0;
+    // Three jobs at a time share the two workers, so an aborted job's worker is usually kept
+    // (another job holds it) and must free that job's state; when it is alone it is replaced.
+    for (let k = 0; k < 1000; k += 3) {
+      const ac = new AbortController();
+      const jobs = [run(ac.signal), run(), run()];
+      if (k % 21 === 0) setTimeout(() => ac.abort(), k % 2);
+      const out = await Promise.allSettled(jobs);
+      for (const [i, r] of out.entries()) {
+        if (r.status === "fulfilled") expect(hex(r.value)).toEqual(hex(ref));
+        else {
+          expect(i).toBe(0);
+          expect((r.reason as Error).name).toBe("AbortError");
+          aborted++;
+        }
+      }
+    }
+    expect(aborted).toBeGreaterThan(0);
+    expect(await pool.jobStates()).toEqual(new Array(pool.liveWorkers).fill(0));
+    // A worker dying mid-job: WORKER_FAILED, and the survivor frees the job's state.
+    const big = book(100);
+    const bigCorr = e.historyCorrelation(big.x, big.t, 100).slice(1 + 100 * 100);
+    const long = pool.call("kellyJoint", big.prices, big.probs, 1, 1, bigCorr, 1_000_000, 3);
+    await new Promise((r) => setTimeout(r, 300));
+    await pool.crashWorker(1);
+    const err = await long.then(() => undefined, (x: unknown) => x);
+    expect((err as HzError).code).toBe("WORKER_FAILED");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await pool.jobStates()).toEqual(new Array(pool.liveWorkers).fill(0));
+    expect(hex(await run())).toEqual(hex(ref));
+  }, 300_000);
 });
 
 describe("small calls on the calling thread", () => {

@@ -19,8 +19,9 @@ import {
   type SimulationOutput,
   type SimulationStats,
 } from "./simulation.js";
+import { DRIVER_ON_CALLING_THREAD_MAX_MARKETS, joinAnswers, kellyJointInline, laneUnits, nextStep, unitArgs, type KellyJointArgs, type KellyStep } from "./kelly-joint.js";
 import { options as checkOptions } from "./validate.js";
-import { callEngine, requireWebAssembly, wasm, wasmPayload, workerUrl } from "./wasm.js";
+import { callEngine, requireWebAssembly, wasm, wasmPayload, workerUrl, type WasmEngine } from "./wasm.js";
 import type { WorkerApi } from "./worker.js";
 
 /** Where the engine runs: `"worker"` (default; off the main thread) or `"inline"` (same thread, same API). */
@@ -33,7 +34,8 @@ export interface EngineBackend {
   /**
    * Like `call`, abortable: an abort rejects at once with an `AbortError` (in the worker runtime
    * the busy worker is replaced; inline, a running engine function cannot be interrupted, so the
-   * abort takes effect when it returns).
+   * abort takes effect when it returns — except joint Kelly, which runs inline in unit calls of a
+   * few tens of ms and stops between two).
    */
   callAbortable<K extends EngineFunction>(signal: AbortSignal | undefined, name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>>;
   simulate(job: SimulationJob, control: LongOperationOptions): Promise<SimulationOutput>;
@@ -92,6 +94,8 @@ class InlineBackend implements EngineBackend {
     checkSignal(signal);
     throwIfAborted(signal);
     const e = await wasm();
+    // Joint Kelly runs unit by unit (the same bits as the one-call function), so it can stop.
+    if (name === "kellyJoint") return (await kellyJointInline(e, args as KellyJointArgs, signal)) as EngineResult<K>;
     const fn = e[name] as (...a: unknown[]) => EngineResult<K>;
     const out = callEngine(e, () => fn(...(args as unknown[])));
     // The wasm call ran to completion on this thread; an abort meanwhile still wins.
@@ -119,9 +123,10 @@ class InlineBackend implements EngineBackend {
 export const inlineBackend: EngineBackend = new InlineBackend();
 
 /**
- * One use of a worker: an engine call, or a whole Monte Carlo lane (prepare + chunks, which must
- * stay on the worker holding the prepared simulation). `done` turns true when the caller got its
- * answer (result, error, abort or worker failure), so a lane stops sending chunks.
+ * One use of a worker: an engine call, or a whole lane of a job (a Monte Carlo run's prepare +
+ * chunks, a joint-Kelly job's units and requests), which must stay on the worker holding the job's
+ * state. `done` turns true when the caller got its answer (result, error, abort or worker
+ * failure), so a lane stops sending work.
  */
 interface Lease {
   done: boolean;
@@ -155,7 +160,19 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-let nextSimulationId = 1;
+/** Ids of jobs keeping state on workers (simulations, joint Kelly): unique per process. */
+let nextJobId = 1;
+
+/**
+ * A job's sticky hold on one worker: a lease held from its opening until the job ends, so that
+ * state kept on the worker across several calls (keyed by the job id) stays reachable, and the
+ * worker counts as busy for other callers meanwhile. Every `call` rejects as soon as the lease
+ * does (abort, worker failure).
+ */
+interface Lane {
+  readonly worker: PoolWorker;
+  call<T>(fn: (api: Remote<WorkerApi>) => Promise<T>): Promise<T>;
+}
 
 /** What a worker's `prepare` returns. */
 type PrepareInfo = Awaited<ReturnType<WorkerApi["prepare"]>>;
@@ -307,6 +324,100 @@ export class WorkerPool implements EngineBackend {
     });
   }
 
+  /**
+   * A lane of the job that lasts until `ended` resolves, on `w` (see {@link Lane}). The lease's
+   * rejection (abort, worker failure) rejects every call in flight and every later one.
+   */
+  #lane(w: PoolWorker, signal: AbortSignal | undefined, ended: Promise<void>): Lane {
+    let gotApi!: (api: Remote<WorkerApi>) => void;
+    const api = new Promise<Remote<WorkerApi>>((resolve) => (gotApi = resolve));
+    // Rejections of the calls in flight, removed as each settles: a race against the lease per
+    // call would keep every answer reachable until the job ends.
+    const inFlight = new Set<(error: unknown) => void>();
+    let lost: unknown;
+    this.#lease(w, signal, (a) => {
+      gotApi(a);
+      return ended;
+    }).then(
+      () => (lost = new HzError("INVALID_STATE", "the job's lane was used after the job ended")),
+      (error: unknown) => {
+        lost = error;
+        for (const reject of inFlight) reject(error);
+        inFlight.clear();
+      },
+    );
+    return {
+      worker: w,
+      call: <T>(fn: (api: Remote<WorkerApi>) => Promise<T>) =>
+        new Promise<T>((resolve, reject) => {
+          if (lost !== undefined) return reject(lost);
+          inFlight.add(reject);
+          api.then(fn).then(
+            (v) => (inFlight.delete(reject), resolve(v)),
+            (e: unknown) => (inFlight.delete(reject), reject(e)),
+          );
+        }),
+    };
+  }
+
+  /**
+   * Joint Kelly split across the pool (issue 17): the scenario units in contiguous ranges on up
+   * to `size` workers (one lane each; idle workers only beyond the first), the optimiser on this
+   * thread (or on the first lane for large books, see DRIVER_ON_CALLING_THREAD_MAX_MARKETS), and
+   * this thread ferries each request to every lane and their answers, joined in unit order, to the
+   * optimiser. Units and fold are fixed by the problem, so the result is the same bits for any
+   * pool size. An abort rejects at once (the lanes' leases) and replaces the workers nobody else
+   * uses; every worker still alive frees the job's state, whatever the outcome.
+   */
+  async #kellyJoint(signal: AbortSignal | undefined, args: KellyJointArgs): Promise<Float64Array> {
+    const id = nextJobId++;
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const lanes: Lane[] = [this.#lane(this.#pick()!, signal, ended)];
+    let local: InstanceType<WasmEngine["KellyJointDriver"]> | undefined;
+    try {
+      let start: () => Promise<KellyStep>;
+      let answer: (answers: Float64Array) => Promise<KellyStep>;
+      if (args[0].length <= DRIVER_ON_CALLING_THREAD_MAX_MARKETS) {
+        const e = await wasm();
+        const d = (local = callEngine(e, (x) => new x.KellyJointDriver(...args)));
+        start = async () => nextStep(e, d);
+        answer = async (answers) => (callEngine(e, () => d.answer(answers)), nextStep(e, d));
+      } else {
+        start = () => lanes[0]!.call((api) => api.kellyStart(id, args));
+        answer = (answers) => lanes[0]!.call((api) => api.kellyAnswer(id, transfer(answers, [answers.buffer])));
+      }
+      let step = await start();
+      if (step.result) return step.result;
+      const n = step.units;
+      const used = new Set([lanes[0]!.worker]);
+      for (let k = 1; k < Math.min(this.size, n) && !this.#disposed; k++) {
+        const w = this.#pick(used, true);
+        if (!w) break;
+        used.add(w);
+        lanes.push(this.#lane(w, signal, ended));
+      }
+      const units = unitArgs(args);
+      await Promise.all(
+        lanes.map((lane, l) => {
+          const [first, last] = laneUnits(n, lanes.length, l);
+          return lane.call((api) => api.kellyUnits(id, units, first, last - first));
+        }),
+      );
+      while (step.request) {
+        throwIfAborted(signal);
+        const request = step.request;
+        step = await answer(joinAnswers(await Promise.all(lanes.map((lane) => lane.call((api) => api.kellySums(id, request))))));
+      }
+      throwIfAborted(signal);
+      return step.result!;
+    } finally {
+      end();
+      local?.free();
+      for (const { worker: w } of lanes) if (!w.failure) w.ready.then((api) => api.release(id)).catch(() => {});
+    }
+  }
+
   call<K extends EngineFunction>(name: K, ...args: EngineArgs<K>): Promise<EngineResult<K>> {
     return this.callAbortable(undefined, name, ...args);
   }
@@ -319,6 +430,7 @@ export class WorkerPool implements EngineBackend {
     if (runsOnCallingThread(name, args)) return inlineBackend.callAbortable(signal, name, ...args);
     checkSignal(signal);
     throwIfAborted(signal);
+    if (name === "kellyJoint") return (await this.#kellyJoint(signal, args as KellyJointArgs)) as EngineResult<K>;
     const w = this.#pick()!;
     const buffers = new Set<ArrayBuffer>();
     for (const a of args as unknown[]) if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) buffers.add(a.buffer);
@@ -335,7 +447,7 @@ export class WorkerPool implements EngineBackend {
     const { signal, onProgress } = control;
     checkSignal(signal);
     throwIfAborted(signal);
-    const id = nextSimulationId++;
+    const id = nextJobId++;
     const total = job.nSimulations;
     const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation, events: job.events };
     const used = new Set<PoolWorker>();
@@ -430,7 +542,7 @@ export class WorkerPool implements EngineBackend {
     const { signal } = control;
     checkSignal(signal);
     throwIfAborted(signal);
-    const id = nextSimulationId++;
+    const id = nextJobId++;
     const total = job.nSimulations;
     const { seed } = job;
     const inputs = { sizes: job.sizes, entryPrices: job.entryPrices, winProbs: job.winProbs, correlation: job.correlation, events: job.events };
@@ -572,6 +684,12 @@ export class WorkerPool implements EngineBackend {
   async wasmMemory(): Promise<number[]> {
     const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
     return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.wasmMemory())));
+  }
+
+  /** Test hook: per live worker, the jobs whose state it keeps (see the worker's `release`). @internal */
+  async jobStates(): Promise<number[]> {
+    const live = this.#slots.filter((w): w is PoolWorker => w !== undefined);
+    return Promise.all(live.map((w) => this.#lease(w, undefined, (api) => api.jobStates())));
   }
 
   /** Test hook: makes worker `i` crash (as an uncaught error in the worker would). @internal */

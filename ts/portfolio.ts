@@ -121,8 +121,9 @@ export interface KellyOptions {
   /** Joint method only: seed of the Monte Carlo scenarios. Default 42. */
   seed?: number;
   /**
-   * Joint method only: aborting rejects the call with an `AbortError` (checked before the engine
-   * call and when it returns — a single optimisation is not interrupted midway, its result is dropped).
+   * Joint method only: aborting rejects the call with an `AbortError`. The Monte Carlo path stops
+   * within 100 ms in both runtimes (worker: the busy workers are replaced; inline: between scenario
+   * unit calls); exact enumeration (≤ 16 markets, milliseconds) runs to its end, its result dropped.
    */
   signal?: AbortSignal;
 }

@@ -6,12 +6,24 @@ import { expose, transfer } from "comlink/dist/esm/comlink.mjs";
 import { ENGINE_FUNCTIONS, installErrorHandler, type EngineArgs, type EngineFunction, type EngineResult } from "./protocol.js";
 import { newSimulation, type SimulationJob } from "./simulation.js";
 import { callEngine, initFrom, wasm, wasmMemoryBytes, type WasmEngine, type WasmPayload } from "./wasm.js";
+import { nextStep, type KellyJointArgs, type KellyStep, type KellyUnitArgs } from "./kelly-joint.js";
 import { workerEndpoint } from "./runtime.js";
 import { READY_MESSAGE } from "./runtime-common.js";
 
 installErrorHandler();
 
-let sims = new Map<number, InstanceType<WasmEngine["Simulation"]>>();
+// Per-job state kept across calls until the job's `release(id)` (or this worker's end):
+// prepared simulations, and joint-Kelly drivers and units (see backend.ts, "sticky lanes").
+const sims = new Map<number, InstanceType<WasmEngine["Simulation"]>>();
+const kellyDrivers = new Map<number, InstanceType<WasmEngine["KellyJointDriver"]>>();
+const kellyUnits = new Map<number, InstanceType<WasmEngine["KellyJointUnits"]>>();
+
+async function kellyStep(id: number): Promise<KellyStep> {
+  const d = kellyDrivers.get(id);
+  if (!d) throw new Error(`no joint-Kelly driver ${id}`);
+  const step = nextStep(await wasm(), d);
+  return transfer(step, [(step.request ?? step.result!).buffer]);
+}
 
 function prepared(id: number): InstanceType<WasmEngine["Simulation"]> {
   const sim = sims.get(id);
@@ -83,9 +95,46 @@ export const workerApi = {
     const sim = prepared(id);
     return buffered(callEngine(e, () => sim.finishStats(nTotal, bins, sums, counts)));
   },
+  /** Starts job `id`'s joint-Kelly optimiser here; returns its first request (or the result). */
+  async kellyStart(id: number, args: KellyJointArgs): Promise<KellyStep> {
+    const e = await wasm();
+    const d = callEngine(e, (x) => new x.KellyJointDriver(...args));
+    kellyDrivers.get(id)?.free();
+    kellyDrivers.set(id, d);
+    return kellyStep(id);
+  },
+  /** Gives job `id`'s optimiser every unit's answer (unit order); returns its next step. */
+  async kellyAnswer(id: number, answers: Float64Array): Promise<KellyStep> {
+    const e = await wasm();
+    const d = kellyDrivers.get(id);
+    if (!d) throw new Error(`no joint-Kelly driver ${id}`);
+    callEngine(e, () => d.answer(answers));
+    return kellyStep(id);
+  },
+  /** Builds job `id`'s units `first .. first + count` here (scenarios from the seed), kept until release. */
+  async kellyUnits(id: number, args: KellyUnitArgs, first: number, count: number): Promise<void> {
+    const e = await wasm();
+    const u = callEngine(e, (x) => new x.KellyJointUnits(...args, first, count));
+    kellyUnits.get(id)?.free();
+    kellyUnits.set(id, u);
+  },
+  /** Job `id`'s units' answers to a request, concatenated in unit order. */
+  async kellySums(id: number, request: Float64Array): Promise<Float64Array> {
+    const e = await wasm();
+    const u = kellyUnits.get(id);
+    if (!u) throw new Error(`no joint-Kelly units ${id}`);
+    return buffered(callEngine(e, () => u.answerAll(request)));
+  },
+  /** Frees whatever job `id` keeps here. */
   release(id: number): void {
-    sims.get(id)?.free();
-    sims.delete(id);
+    for (const m of [sims, kellyDrivers, kellyUnits]) {
+      m.get(id)?.free();
+      m.delete(id);
+    }
+  },
+  /** Test hook: jobs whose state this worker keeps (simulations, joint-Kelly drivers and units). */
+  jobStates(): number {
+    return sims.size + kellyDrivers.size + kellyUnits.size;
   },
   async summarize(pnl: Float64Array, bins: number): Promise<Float64Array> {
     const e = await wasm();

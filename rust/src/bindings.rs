@@ -494,6 +494,127 @@ impl Simulation {
     }
 }
 
+// ---- Joint Kelly in units (issue 17) ----------------------------------------------------------
+// The optimiser runs on the calling thread (`KellyJointDriver`), the sums over scenarios in
+// `KellyJointUnits` anywhere (each worker holds a contiguous range of units across the whole
+// optimisation); see `joint_kelly` and `kelly_units`. Same numbers as `kellyJoint`, bit for bit.
+
+/// The plan of a joint-Kelly call, after the boundary's checks (shared by the driver and the units).
+fn kelly_plan(prices: &[f64], probs: &[f64], max_total: f64, fraction: f64, corr: &[f64], n_scenarios: usize, seed: f64) -> Result<joint_kelly::Plan, HzError> {
+    kelly_scales(max_total, fraction)?;
+    let n = prices.len();
+    limit("joint Kelly markets", n, MAX_COVARIANCE_MARKETS)?;
+    limit("joint Kelly nSimulations", n_scenarios, MAX_KELLY_SCENARIOS)?;
+    let seed = seed_u64(seed)?;
+    let rows = if corr.is_empty() {
+        None
+    } else {
+        // Validated here (cheap); the factor itself is built where the units are.
+        limit("correlation markets", n, MAX_COVARIANCE_MARKETS)?;
+        correlation::validate_correlation(matrix(corr, n, n, "correlation")?)?;
+        Some(n)
+    };
+    joint_kelly::Plan::new(prices, probs, max_total, rows, n_scenarios, seed)
+}
+
+/// The joint-Kelly optimiser, suspended at each request for sums over scenarios: `next()` gives
+/// the request (undefined when done), `answer()` takes every unit's answer in unit order (from
+/// `KellyJointUnits` built with the same arguments), `result()` the fractions (× `fraction`).
+#[wasm_bindgen(js_name = KellyJointDriver)]
+pub struct KellyJointDriver {
+    driver: joint_kelly::Driver,
+    fraction: f64,
+}
+
+#[wasm_bindgen(js_class = KellyJointDriver)]
+impl KellyJointDriver {
+    /// Same arguments as `kellyJoint`; the same checks and typed errors (the correlation's factor
+    /// is built by the units).
+    #[wasm_bindgen(constructor)]
+    pub fn new(prices: &[f64], probs: &[f64], max_total: f64, fraction: f64, corr: &[f64], n_scenarios: usize, seed: f64) -> JsResult<KellyJointDriver> {
+        let plan = kelly_plan(prices, probs, max_total, fraction, corr, n_scenarios, seed).map_err(to_js)?;
+        Ok(KellyJointDriver { driver: joint_kelly::Driver::new(plan), fraction })
+    }
+
+    /// Units of the problem (0: nothing to optimise, the result is ready).
+    #[wasm_bindgen(getter)]
+    pub fn units(&self) -> usize {
+        self.driver.plan().n_units()
+    }
+
+    /// The pending request for the units; undefined once the optimum is known.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Vec<f64>> {
+        self.driver.next_request()
+    }
+
+    /// Every unit's answer to the last request, concatenated in unit order.
+    pub fn answer(&mut self, answers: Vec<f64>) -> JsResult<()> {
+        self.driver.answer(answers).map_err(to_js)
+    }
+
+    /// The joint-Kelly fractions (× `fraction`), once `next()` returned undefined.
+    pub fn result(&self) -> JsResult<Vec<f64>> {
+        match self.driver.result() {
+            Some(f) => Ok(f.into_iter().map(|v| v * self.fraction).collect()),
+            None => Err(to_js(HzError::InvalidArgument("kelly: the optimisation has not finished".into()))),
+        }
+    }
+}
+
+/// Units `first .. first + count` of a joint-Kelly problem (scenarios generated from the seed here
+/// and kept until `free()`), answering the driver's requests.
+#[wasm_bindgen(js_name = KellyJointUnits)]
+pub struct KellyJointUnits {
+    units: crate::kelly_units::KellyUnits,
+}
+
+#[wasm_bindgen(js_class = KellyJointUnits)]
+impl KellyJointUnits {
+    /// `kellyJoint`'s arguments (less `fraction`), and the range of units to hold.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(prices: &[f64], probs: &[f64], max_total: f64, corr: &[f64], n_scenarios: usize, seed: f64, first: usize, count: usize) -> JsResult<KellyJointUnits> {
+        KellyJointUnits::try_new(prices, probs, max_total, corr, n_scenarios, seed, first, count).map_err(to_js)
+    }
+
+    /// Units held.
+    #[wasm_bindgen(getter)]
+    pub fn count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Held unit `k`'s answer to a driver request.
+    #[wasm_bindgen(js_name = answerOne)]
+    pub fn answer_one(&mut self, request: &[f64], k: usize) -> JsResult<Vec<f64>> {
+        self.units.answer_encoded(request, Some(k)).ok_or_else(|| to_js(HzError::InvalidArgument("kelly: malformed unit request".into())))
+    }
+
+    /// Every held unit's answer to a driver request, concatenated in unit order.
+    #[wasm_bindgen(js_name = answerAll)]
+    pub fn answer_all(&mut self, request: &[f64]) -> JsResult<Vec<f64>> {
+        self.units.answer_encoded(request, None).ok_or_else(|| to_js(HzError::InvalidArgument("kelly: malformed unit request".into())))
+    }
+}
+
+impl KellyJointUnits {
+    /// See [`KellyJointUnits::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn try_new(prices: &[f64], probs: &[f64], max_total: f64, corr: &[f64], n_scenarios: usize, seed: f64, first: usize, count: usize) -> Result<KellyJointUnits, HzError> {
+        let plan = kelly_plan(prices, probs, max_total, 1.0, corr, n_scenarios, seed)?;
+        if first.checked_add(count).is_none_or(|end| end > plan.n_units()) {
+            return Err(HzError::InvalidArgument(format!("kelly: units {first}..+{count} outside 0..{}", plan.n_units())));
+        }
+        let factor = if corr.is_empty() { None } else { Some(factor_of(corr, prices.len())?) };
+        Ok(KellyJointUnits { units: plan.units(probs, factor, first, count) })
+    }
+
+    /// See [`KellyJointUnits::answer_all`].
+    pub fn answer_all_native(&mut self, request: &[f64]) -> Option<Vec<f64>> {
+        self.units.answer_encoded(request, None)
+    }
+}
+
 /// Risk statistics of scenario P&L (the values are moved into wasm memory once and sorted there).
 /// Returns `[expected, var95, cvar95, var99, cvar99, winProbability, maxLoss, maxGain, edges(bins+1)…, counts(bins)…]`.
 /// Errors: a non-finite value (`INVALID_ARGUMENT`), more than [`MAX_HISTOGRAM_BINS`] bins or

@@ -6,17 +6,25 @@
 //! Scenarios: exact enumeration of the 2^n outcomes (P(s) = Π p_i or (1 − p_i)) when `factor` is None
 //! and at most 16 markets can matter; otherwise `n_scenarios` Monte Carlo scenarios generated with
 //! [`crate::montecarlo::outcome_blocks`] (same block seeding as the P&L simulation; copula when a factor
-//! is given), identical outcome patterns merged, P(s) = count/n. Scenarios with P(s) = 0 are dropped.
+//! is given), cut into the fixed units of [`crate::kelly_units`] (identical outcome patterns merged
+//! per unit, P(s) = count/n). Scenarios with P(s) = 0 are dropped.
 //!
 //! Optimiser: primal active-set Newton method. Working set = {f_i = 0 fixed} ∪ {Σf = max_total};
 //! Newton steps on the free variables (Hessian with a tiny ridge, equality-constrained when the budget
-//! is active), a fraction-to-boundary rule that keeps every scenario's wealth 1 + f·r(s) > 0, Armijo
-//! backtracking, and KKT multiplier checks to release constraints. It converges quadratically, so the
+//! is active), a fraction-to-boundary rule that keeps every scenario's wealth 1 + f·r(s) > 0, an exact
+//! line search, and KKT multiplier checks to release constraints. It converges quadratically, so the
 //! result is exact to ~1e-12 for well-conditioned problems (e.g. the single-market closed form
 //! f = (p − P)/(1 − P)). For speed (issue 17): the Hessian is a weighted Gram product of the packed
-//! outcomes through nibble-pair tables (chunked over scenarios), bounds are released at most
-//! [`RELEASE_BATCH`] at a time, and large scenario sets are warm-started from a strided subsample;
-//! none of these changes the optimum beyond the solver's tolerance, and all are deterministic.
+//! outcomes through nibble-pair tables, bounds are released at most [`RELEASE_BATCH`] at a time,
+//! and large scenario sets are warm-started from nested pseudo-random subsamples; none of these
+//! changes the optimum beyond the solver's tolerance, and all are deterministic.
+//!
+//! Where the sums are computed: the optimiser only sees an [`Oracle`] answering
+//! [`Request`]s with sums folded over the units in unit order. In one call ([`joint_kelly`]) every
+//! unit is evaluated in place; the [`Driver`] instead suspends the optimiser at each request (it is
+//! an `async fn` polled by hand) so that the caller — the TypeScript facade — can have the units
+//! evaluated on a pool of workers, a range each, or inline one unit per call (abortable between
+//! calls). The requests and the fold are the same, so every way gives the same bits.
 //!
 //! Degenerate markets (decided before optimising, one line each):
 //! * price P = 1: the bet can only lose or break even → f = 0.
@@ -25,8 +33,15 @@
 //! * p = 1 > P: a sure win. Log growth would be unbounded (f up to `max_total`, leverage included);
 //!   p is replaced by 1 − 1e-12 (the continuous limit), which gives the closed form's all-in f → 1, so
 //!   the joint total never exceeds the independent formula's on independent markets.
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
 use crate::correlation::CopulaFactor;
 use crate::events::EventModel;
+use crate::kelly_units::{self, fold, KellyUnits, Request, Unit};
 use crate::montecarlo;
 use crate::{HzError, Result};
 
@@ -45,83 +60,119 @@ pub(crate) struct Scenarios {
 }
 
 impl Scenarios {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.w.len()
+    }
+}
+
+
+/// What a joint-Kelly problem is, decided from its inputs alone (the same on every thread).
+pub struct Plan {
+    n: usize,
+    /// Markets that can matter (some chance to win, price below 1).
+    rel: Vec<usize>,
+    /// Their payoff multipliers 1/price.
+    a: Vec<f64>,
+    /// Their held probabilities, capped at [`MAX_PROB`] (exact enumeration).
+    p: Vec<f64>,
+    max_total: f64,
+    exact: bool,
+    n_scen: usize,
+    seed: u64,
+    /// Scenarios per warm-start level (Monte Carlo; see [`kelly_units::level_counts`]).
+    counts: Vec<usize>,
+}
+
+impl Plan {
+    /// Validates the inputs (`factor_rows`: rows of the correlation factor, if any).
+    pub fn new(prices: &[f64], probs: &[f64], max_total: f64, factor_rows: Option<usize>, n_scenarios: usize, seed: u64) -> Result<Plan> {
+        let n = prices.len();
+        if probs.len() != n {
+            return Err(HzError::InvalidArgument(format!(
+                "kelly: prices and probabilities differ in length ({n} vs {})",
+                probs.len()
+            )));
+        }
+        for i in 0..n {
+            if !(prices[i].is_finite() && (0.0..=1.0).contains(&prices[i])) {
+                return Err(HzError::InvalidPrice(format!("market {i}: price must be a finite number in [0, 1], got {}", prices[i])));
+            }
+            if !(probs[i].is_finite() && (0.0..=1.0).contains(&probs[i])) {
+                return Err(HzError::InvalidProbability(format!(
+                    "market {i}: probability must be a finite number in [0, 1], got {}",
+                    probs[i]
+                )));
+            }
+        }
+        if !(max_total.is_finite() && max_total > 0.0) {
+            return Err(HzError::InvalidArgument(format!("kelly: maxTotal must be a finite number > 0, got {max_total}")));
+        }
+        if let Some(rows) = factor_rows {
+            if rows != n {
+                return Err(HzError::InvalidArgument(format!("kelly: correlation has {rows} rows for {n} markets")));
+            }
+        }
+        let rel: Vec<usize> = (0..n).filter(|&i| probs[i] > 0.0 && prices[i] < 1.0).collect();
+        let exact = factor_rows.is_none() && rel.len() <= MAX_EXACT_MARKETS;
+        if !rel.is_empty() && !exact && n_scenarios == 0 {
+            return Err(HzError::InvalidArgument("kelly: nScenarios must be ≥ 1".into()));
+        }
+        let a = rel.iter().map(|&i| 1.0 / prices[i].max(MIN_PRICE)).collect();
+        let p = rel.iter().map(|&i| probs[i].min(MAX_PROB)).collect();
+        // Few markets converge in a few iterations anyway (measured: the warm start slowed the
+        // 16-market enumeration), so only larger books are warm-started.
+        let counts = if exact || rel.is_empty() { vec![] } else { kelly_units::level_counts(n_scenarios, rel.len() > MAX_EXACT_MARKETS) };
+        Ok(Plan { n, rel, a, p, max_total, exact, n_scen: n_scenarios, seed, counts })
+    }
+
+    /// Units of the problem (0 when no market can matter).
+    pub fn n_units(&self) -> usize {
+        if self.rel.is_empty() {
+            0
+        } else if self.exact {
+            1
+        } else {
+            self.n_scen.div_ceil(kelly_units::unit_len(self.rel.len()))
+        }
+    }
+
+    /// Units `first .. first + count` (`probs` and `factor` as given to [`Plan::new`]).
+    pub fn units(&self, probs: &[f64], factor: Option<CopulaFactor>, first: usize, count: usize) -> KellyUnits {
+        if self.exact {
+            KellyUnits::exact(kelly_units::enumerate(&self.p), self.a.clone())
+        } else {
+            KellyUnits::monte_carlo(probs, factor, &self.rel, self.a.clone(), self.n_scen, self.seed, &self.counts, first, count)
+        }
+    }
+
+    /// Warm-start levels the optimiser goes through (1 = none).
+    fn n_levels(&self) -> usize {
+        self.counts.len().max(1)
+    }
+
+    /// The optimum of the relevant markets spread over all markets.
+    fn spread(&self, f: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n];
+        for (k, &i) in self.rel.iter().enumerate() {
+            out[i] = f[k];
+        }
+        out
     }
 }
 
 /// `prices`/`probs`: held-side. Exact 2^N enumeration when `factor` is None and N ≤ 16, Monte Carlo
 /// (`n_scenarios`, `seed`) otherwise. Returns the optimum f ≥ 0, Σf ≤ max_total (before any fraction).
 pub fn joint_kelly(prices: &[f64], probs: &[f64], max_total: f64, factor: Option<&CopulaFactor>, n_scenarios: usize, seed: u64) -> Result<Vec<f64>> {
-    let n = prices.len();
-    if probs.len() != n {
-        return Err(HzError::InvalidArgument(format!(
-            "kelly: prices and probabilities differ in length ({n} vs {})",
-            probs.len()
-        )));
+    let plan = Plan::new(prices, probs, max_total, factor.map(|f| f.l.nrows()), n_scenarios, seed)?;
+    let nu = plan.n_units();
+    if nu == 0 {
+        return Ok(vec![0.0; plan.n]);
     }
-    for i in 0..n {
-        if !(prices[i].is_finite() && (0.0..=1.0).contains(&prices[i])) {
-            return Err(HzError::InvalidPrice(format!("market {i}: price must be a finite number in [0, 1], got {}", prices[i])));
-        }
-        if !(probs[i].is_finite() && (0.0..=1.0).contains(&probs[i])) {
-            return Err(HzError::InvalidProbability(format!(
-                "market {i}: probability must be a finite number in [0, 1], got {}",
-                probs[i]
-            )));
-        }
-    }
-    if !(max_total.is_finite() && max_total > 0.0) {
-        return Err(HzError::InvalidArgument(format!("kelly: maxTotal must be a finite number > 0, got {max_total}")));
-    }
-    if let Some(f) = factor {
-        if f.l.nrows() != n {
-            return Err(HzError::InvalidArgument(format!(
-                "kelly: correlation has {} rows for {n} markets",
-                f.l.nrows()
-            )));
-        }
-    }
-    let mut out = vec![0.0; n];
-    // Markets that can matter: some chance to win and a price below 1.
-    let rel: Vec<usize> = (0..n).filter(|&i| probs[i] > 0.0 && prices[i] < 1.0).collect();
-    if rel.is_empty() {
-        return Ok(out);
-    }
-    let exact = factor.is_none() && rel.len() <= MAX_EXACT_MARKETS;
-    if !exact && n_scenarios == 0 {
-        return Err(HzError::InvalidArgument("kelly: nScenarios must be ≥ 1".into()));
-    }
-    let scen = if exact {
-        enumerate(&rel.iter().map(|&i| probs[i].min(MAX_PROB)).collect::<Vec<_>>())
-    } else {
-        sample(probs, factor, None, &rel, n_scenarios, seed)
-    };
-    let a: Vec<f64> = rel.iter().map(|&i| 1.0 / prices[i].max(MIN_PRICE)).collect();
-    let f = optimise(&scen, &a, max_total);
-    for (k, &i) in rel.iter().enumerate() {
-        out[i] = f[k];
-    }
-    Ok(out)
+    let mut oracle = Local { units: plan.units(probs, factor.cloned(), 0, nu) };
+    let f = block_on(optimise_levels(&mut oracle, &plan.a, plan.max_total, plan.n_levels()));
+    Ok(plan.spread(&f))
 }
 
-/// All 2^m outcomes of m independent markets with positive probability.
-fn enumerate(p: &[f64]) -> Scenarios {
-    let m = p.len();
-    let mut bits = Vec::with_capacity(1 << m);
-    let mut w = Vec::with_capacity(1 << m);
-    for s in 0u64..(1u64 << m) {
-        let mut prob = 1.0;
-        for (i, &pi) in p.iter().enumerate() {
-            prob *= if (s >> i) & 1 == 1 { pi } else { 1.0 - pi };
-        }
-        if prob > 0.0 {
-            bits.push(s);
-            w.push(prob);
-        }
-    }
-    Scenarios { words: 1, bits, w }
-}
 
 /// Monte Carlo outcomes (all markets simulated, as in the P&L simulation), projected on the relevant
 /// markets and merged.
@@ -172,6 +223,7 @@ pub(crate) fn sample(probs: &[f64], factor: Option<&CopulaFactor>, events: Optio
     Scenarios { words: wr, bits, w }
 }
 
+
 /// Dense SPD solve by Cholesky (a is k×k row-major, overwritten). Returns false if not SPD.
 fn cholesky_in_place(a: &mut [f64], k: usize) -> bool {
     for j in 0..k {
@@ -214,268 +266,6 @@ fn cholesky_solve(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
     y
 }
 
-struct Solver<'a> {
-    sc: &'a Scenarios,
-    a: &'a [f64],
-    m: usize,
-}
-
-impl Solver<'_> {
-    /// Bit mask (per word) of a set of market indices.
-    fn mask(&self, set: &[usize]) -> Vec<u64> {
-        let mut m = vec![0u64; self.sc.words];
-        for &i in set {
-            m[i / 64] |= 1u64 << (i % 64);
-        }
-        m
-    }
-
-    /// Calls `visit(i)` for every market i in `mask` whose held side wins in scenario s (ascending i).
-    #[inline(always)]
-    fn for_wins(&self, s: usize, mask: &[u64], mut visit: impl FnMut(usize)) {
-        let w = self.sc.words;
-        for (k, &mk) in mask.iter().enumerate() {
-            let mut x = self.sc.bits[s * w + k] & mk;
-            while x != 0 {
-                visit(k * 64 + x.trailing_zeros() as usize);
-                x &= x - 1;
-            }
-        }
-    }
-
-    /// Wealth 1 + f·r(s) of every scenario, with `support` the indices where f ≠ 0.
-    fn wealth(&self, f: &[f64], support: &[usize], wealth: &mut [f64]) {
-        let total: f64 = support.iter().map(|&i| f[i]).sum();
-        self.linear(support, &|i| f[i], 1.0 - total, wealth);
-    }
-
-    /// Change of wealth along direction d (on `free`).
-    fn wealth_dir(&self, d: &[f64], free: &[usize], dw: &mut [f64]) {
-        let mut full = vec![0.0; self.m];
-        for (c, &i) in free.iter().enumerate() {
-            full[i] = d[c];
-        }
-        let total: f64 = d.iter().sum();
-        self.linear(free, &|i| full[i], -total, dw);
-    }
-
-    /// out_s = base + Σ_{i ∈ set, i wins in s} v(i)·a_i.
-    ///
-    /// Why byte tables: walking each scenario's winners costs a branchy bit loop per win; instead
-    /// every byte of the packed outcome word that holds a market of `set` gets a 256-entry table of
-    /// partial sums (table[b] = table[b without its lowest bit] + that bit's term, a fixed order),
-    /// and each scenario adds one table entry per such byte, in ascending byte order.
-    fn linear(&self, set: &[usize], v: &dyn Fn(usize) -> f64, base: f64, out: &mut [f64]) {
-        let mask = self.mask(set);
-        let mut va = vec![0.0; self.m];
-        for &i in set {
-            va[i] = v(i) * self.a[i];
-        }
-        let w = self.sc.words;
-        // (word, shift) of the bytes that hold a market of `set`, and their tables.
-        let mut bytes: Vec<(usize, u32)> = Vec::new();
-        let mut tables: Vec<f64> = Vec::new();
-        for (k, &mk) in mask.iter().enumerate() {
-            for b in 0..8u32 {
-                let mb = (mk >> (8 * b)) & 0xff;
-                if mb == 0 {
-                    continue;
-                }
-                bytes.push((k, 8 * b));
-                let off = tables.len();
-                tables.resize(off + 256, 0.0);
-                for x in 1..256usize {
-                    let low = x.trailing_zeros() as usize;
-                    let rest = tables[off + (x & (x - 1))];
-                    let i = k * 64 + 8 * b as usize + low;
-                    tables[off + x] = if (mb >> low) & 1 == 1 { rest + va[i] } else { rest };
-                }
-            }
-        }
-        for (s, o) in out.iter_mut().enumerate() {
-            let row = &self.sc.bits[s * w..(s + 1) * w];
-            let mut acc = base;
-            for (t, &(k, sh)) in bytes.iter().enumerate() {
-                acc += tables[t * 256 + ((row[k] >> sh) & 0xff) as usize];
-            }
-            *o = acc;
-        }
-    }
-
-    /// (φ'(α), φ''(α)) of φ(α) = Σ w log(W + α ΔW).
-    fn dphi(&self, wealth: &[f64], dw: &[f64], alpha: f64) -> (f64, f64) {
-        let mut d1 = 0.0;
-        let mut d2 = 0.0;
-        for ((&w, &x), &dx) in self.sc.w.iter().zip(wealth).zip(dw) {
-            let q = dx / (x + alpha * dx);
-            d1 += w * q;
-            d2 -= w * q * q;
-        }
-        if d1.is_nan() {
-            d1 = f64::NEG_INFINITY;
-        }
-        (d1, d2)
-    }
-
-    /// argmax of the concave φ on (0, hi) where φ'(0) = `d0` > 0 and φ'(hi) < 0 (or hi is the
-    /// boundary of the domain): safeguarded Newton on φ'.
-    fn line_max(&self, wealth: &[f64], dw: &[f64], hi: f64, d0: f64) -> f64 {
-        let (mut lo, mut up) = (0.0f64, hi);
-        let mut alpha = if hi > 1.0 { 1.0 } else { 0.5 * hi };
-        for _ in 0..100 {
-            let (v, h) = self.dphi(wealth, dw, alpha);
-            if v.abs() <= 1e-13 * d0 {
-                return alpha;
-            }
-            if v > 0.0 {
-                lo = alpha;
-            } else {
-                up = alpha;
-            }
-            if up - lo <= 1e-15 * up {
-                return lo;
-            }
-            let newton = if h < 0.0 && v.is_finite() { alpha - v / h } else { f64::NAN };
-            alpha = if newton > lo && newton < up { newton } else { 0.5 * (lo + up) };
-        }
-        lo
-    }
-
-    /// Gradient of G for all markets.
-    fn gradient(&self, wealth: &[f64]) -> Vec<f64> {
-        let all: Vec<usize> = (0..self.m).collect();
-        let mask = self.mask(&all);
-        let mut a0 = 0.0;
-        let mut ai = vec![0.0; self.m];
-        for (s, (&w, &x)) in self.sc.w.iter().zip(wealth).enumerate() {
-            let t = w / x;
-            a0 += t;
-            self.for_wins(s, &mask, |i| ai[i] += t);
-        }
-        (0..self.m).map(|i| self.a[i] * ai[i] - a0).collect()
-    }
-
-    /// Gradient and negated Hessian (positive semi-definite) restricted to `free`.
-    ///
-    /// The sums A_c = Σ_s t_s·x_sc and B_cd = Σ_s t2_s·x_sc·x_sd (t = w/W, t2 = t/W, x = 0/1 win
-    /// matrix) form a weighted Gram product of the bit-packed outcome matrix. Scalar per-scenario
-    /// outer products of the winners cost ~|wins|²/2 scattered adds per scenario; instead the free
-    /// markets are cut into nibbles of 4 (one byte per scenario and nibble) and, for every pair of
-    /// nibbles, each scenario adds its weight to one cell of a 16×16 table (`gram_pair`), which is
-    /// expanded into the 4×4 block of B afterwards: (k/4)²/2 adds per scenario instead of
-    /// ~k²/8, streamed from L1-resident tables. Every sum runs in scenario order per table and the
-    /// expansion in a fixed order, so the result is deterministic.
-    fn derivatives(&self, wealth: &[f64], free: &[usize]) -> (Vec<f64>, Vec<f64>) {
-        let k = free.len();
-        let ns = self.sc.len();
-        let mask = self.mask(free);
-        let mut pos = vec![0usize; self.m];
-        for (c, &i) in free.iter().enumerate() {
-            pos[i] = c;
-        }
-        let groups = k.div_ceil(4);
-        let mut a0 = 0.0;
-        let mut b0 = 0.0;
-        let mut ai = vec![0.0; k];
-        let mut bij = vec![0.0; k * k];
-        let mut table = vec![0.0f64; 256];
-        // Scenarios in chunks of GRAM_CHUNK, so the nibble matrix (k/4 bytes per scenario) and the
-        // weights stay bounded (~35 MB at 1 000 free markets) whatever the scenario count; each
-        // chunk's expanded sums are added to A and B in chunk order (deterministic).
-        let chunk = GRAM_CHUNK.min(ns.max(1));
-        let mut nib = vec![0u8; groups * chunk];
-        let mut t = vec![0.0; chunk];
-        let mut t2 = vec![0.0; chunk];
-        let mut s0 = 0;
-        while s0 < ns {
-            let cn = chunk.min(ns - s0);
-            nib[..groups * cn].fill(0);
-            for s in 0..cn {
-                let (w, x) = (self.sc.w[s0 + s], wealth[s0 + s]);
-                let ts = w / x;
-                let t2s = ts / x;
-                a0 += ts;
-                b0 += t2s;
-                t[s] = ts;
-                t2[s] = t2s;
-                self.for_wins(s0 + s, &mask, |i| {
-                    let c = pos[i];
-                    nib[(c / 4) * cn + s] |= 1u8 << (c % 4);
-                });
-            }
-            let (t, t2) = (&t[..cn], &t2[..cn]);
-            for g1 in 0..groups {
-                let r1 = &nib[g1 * cn..(g1 + 1) * cn];
-                // Diagonal block and gradient: 16-entry tables of t and t2 per nibble value.
-                let mut tt = [0.0f64; 16];
-                let mut tt2 = [0.0f64; 16];
-                for s in 0..cn {
-                    let v = (r1[s] & 15) as usize;
-                    tt[v] += t[s];
-                    tt2[v] += t2[s];
-                }
-                let c0 = g1 * 4;
-                let width1 = 4.min(k - c0);
-                for i in 0..width1 {
-                    ai[c0 + i] += (0..16).filter(|v| v >> i & 1 == 1).map(|v| tt[v]).sum::<f64>();
-                    for j in i..width1 {
-                        bij[(c0 + i) * k + c0 + j] += (0..16).filter(|v| v >> i & 1 == 1 && v >> j & 1 == 1).map(|v| tt2[v]).sum::<f64>();
-                    }
-                }
-                for g2 in g1 + 1..groups {
-                    let r2 = &nib[g2 * cn..(g2 + 1) * cn];
-                    gram_pair(r1, r2, t2, &mut table);
-                    let d0 = g2 * 4;
-                    let width2 = 4.min(k - d0);
-                    // rows[v1][j] = Σ_{v2 ∋ j} table[v1][v2]; B_ij = Σ_{v1 ∋ i} rows[v1][j].
-                    let mut rows = [[0.0f64; 4]; 16];
-                    for (v1, row) in rows.iter_mut().enumerate() {
-                        for (j, r) in row.iter_mut().enumerate().take(width2) {
-                            *r = (0..16).filter(|v2| v2 >> j & 1 == 1).map(|v2| table[v1 * 16 + v2]).sum();
-                        }
-                    }
-                    for i in 0..width1 {
-                        for j in 0..width2 {
-                            bij[(c0 + i) * k + d0 + j] += (0..16).filter(|v1| v1 >> i & 1 == 1).map(|v1| rows[v1][j]).sum::<f64>();
-                        }
-                    }
-                }
-            }
-            s0 += cn;
-        }
-        let g: Vec<f64> = (0..k).map(|c| self.a[free[c]] * ai[c] - a0).collect();
-        // −H_cd = Σ w r_c r_d / W² with r = −1 + a·x: B0 − a_c B_c − a_d B_d + a_c a_d B_cd
-        // (bij is filled for c ≤ d).
-        let mut neg_h = vec![0.0; k * k];
-        for c in 0..k {
-            for d in c..k {
-                let (ac, ad) = (self.a[free[c]], self.a[free[d]]);
-                let v = b0 - ac * bij[c * k + c] - ad * bij[d * k + d] + ac * ad * bij[c * k + d];
-                neg_h[c * k + d] = v;
-                neg_h[d * k + c] = v;
-            }
-        }
-        (g, neg_h)
-    }
-}
-
-/// Scenarios per chunk of the Gram product in `Solver::derivatives` (smaller chunks measured ~25 %
-/// slower at 100 markets × 100 000 scenarios; tests use small chunks to exercise the chunking).
-#[cfg(not(test))]
-const GRAM_CHUNK: usize = 1 << 17;
-#[cfg(test)]
-const GRAM_CHUNK: usize = 1 << 12;
-
-/// table[16·v1 + v2] = Σ_s t2_s over scenarios whose nibbles are (v1, v2) = (r1_s, r2_s).
-#[inline(never)]
-fn gram_pair(r1: &[u8], r2: &[u8], t2: &[f64], table: &mut [f64]) {
-    let table: &mut [f64; 256] = table.try_into().expect("256-entry table");
-    table.fill(0.0);
-    for ((&x, &y), &w) in r1.iter().zip(r2).zip(t2) {
-        // A u8 pair always indexes inside 256 entries: no bounds check in the hot loop.
-        table[((x as usize) << 4 | y as usize) & 255] += w;
-    }
-}
 
 /// Newton direction on the free set; with the budget active the step keeps Σd = 0 and the budget
 /// multiplier μ is returned. Returns (d, μ) or None when the system cannot be solved.
@@ -506,10 +296,6 @@ fn newton_direction(g: &[f64], neg_h: &[f64], budget: bool) -> Option<(Vec<f64>,
     None
 }
 
-/// Scenario counts above this are first solved on a strided subsample (see [`optimise`]).
-const WARM_START_SCENARIOS: usize = 20_000;
-/// One scenario in this many is in that subsample.
-const WARM_START_STRIDE: usize = 8;
 
 /// Most bounds released per KKT check (see the release step in [`solve`]).
 const RELEASE_BATCH: usize = 16;
@@ -521,62 +307,251 @@ struct ActiveSet {
     budget: bool,
 }
 
-/// The optimum f ≥ 0, Σf ≤ max_total of Σ_s w_s log(1 + f·r(s)).
+/// Answers the optimiser's [`Request`]s with sums folded over every unit (see the module docs).
+pub(crate) trait Oracle {
+    /// The folded answer to `req`.
+    async fn ask(&mut self, req: Request) -> Vec<f64>;
+}
+
+/// Every unit evaluated in place, in unit order.
+struct Local {
+    units: KellyUnits,
+}
+
+impl Oracle for Local {
+    async fn ask(&mut self, req: Request) -> Vec<f64> {
+        let answers = self.units.answer_all(&req);
+        fold(&req, &answers, self.units.len())
+    }
+}
+
+/// One unit (the event optimiser's states) evaluated in place.
+struct OneUnit<'a> {
+    unit: Unit,
+    a: &'a [f64],
+}
+
+impl Oracle for OneUnit<'_> {
+    async fn ask(&mut self, req: Request) -> Vec<f64> {
+        self.unit.answer(self.a, &req)
+    }
+}
+
+/// Runs a future that never waits (every [`Oracle`] but the driver's answers at once).
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// The request the driver's optimiser waits on, and the units' answers once given.
+#[derive(Default)]
+struct Mailbox {
+    request: Option<Vec<f64>>,
+    answers: Option<Vec<f64>>,
+}
+
+/// The driver's oracle: posts each request to the mailbox and waits for the answers.
+struct Remote {
+    mail: Rc<RefCell<Mailbox>>,
+    n_units: usize,
+}
+
+impl Oracle for Remote {
+    async fn ask(&mut self, req: Request) -> Vec<f64> {
+        self.mail.borrow_mut().request = Some(req.encode());
+        let answers = std::future::poll_fn(|_| match self.mail.borrow_mut().answers.take() {
+            Some(a) => Poll::Ready(a),
+            None => Poll::Pending,
+        })
+        .await;
+        fold(&req, &answers, self.n_units)
+    }
+}
+
+/// The optimiser's run, suspended at its pending request.
+type Run = Pin<Box<dyn Future<Output = Vec<f64>>>>;
+
+/// The optimiser of one joint-Kelly problem, suspended at each request so that the caller can have
+/// the units evaluated anywhere ([`KellyUnits`] built from the same [`Plan`]): `next_request` gives the
+/// encoded request (None when done); `answer` takes every unit's answer, concatenated in unit order.
+pub struct Driver {
+    plan: Plan,
+    mail: Rc<RefCell<Mailbox>>,
+    run: Option<Run>,
+    result: Option<Vec<f64>>,
+    /// Values each unit answers to the pending request.
+    answer_len: usize,
+}
+
+impl Driver {
+    /// A driver for `plan`.
+    pub fn new(plan: Plan) -> Driver {
+        let mail = Rc::new(RefCell::new(Mailbox::default()));
+        let nu = plan.n_units();
+        let (run, result): (Option<Run>, _) = if nu == 0 {
+            (None, Some(vec![]))
+        } else {
+            let mut oracle = Remote { mail: mail.clone(), n_units: nu };
+            let (a, max_total, levels) = (plan.a.clone(), plan.max_total, plan.n_levels());
+            (Some(Box::pin(async move { optimise_levels(&mut oracle, &a, max_total, levels).await })), None)
+        };
+        let mut d = Driver { plan, mail, run, result, answer_len: 0 };
+        d.poll();
+        d
+    }
+
+    /// The plan (to build the units).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    fn poll(&mut self) {
+        let Some(run) = self.run.as_mut() else { return };
+        if let Poll::Ready(f) = run.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            self.result = Some(f);
+            self.run = None;
+        }
+    }
+
+    /// The pending request, encoded (None once the optimum is known).
+    pub fn next_request(&mut self) -> Option<Vec<f64>> {
+        let req = self.mail.borrow_mut().request.take()?;
+        self.answer_len = Request::decode(&req, self.plan.a.len()).map_or(0, |r| r.answer_len(self.plan.a.len()));
+        Some(req)
+    }
+
+    /// Gives the units' answers to the request last returned by `next_request`, and runs the optimiser to
+    /// its next request.
+    pub fn answer(&mut self, answers: Vec<f64>) -> Result<()> {
+        if self.run.is_none() || answers.len() != self.answer_len * self.plan.n_units() {
+            return Err(HzError::InvalidArgument(format!(
+                "kelly: expected {} answers, got {}",
+                self.answer_len * self.plan.n_units(),
+                answers.len()
+            )));
+        }
+        self.mail.borrow_mut().answers = Some(answers);
+        self.poll();
+        Ok(())
+    }
+
+    /// The optimum over all markets (before any fraction); None while running.
+    pub fn result(&self) -> Option<Vec<f64>> {
+        self.result.as_ref().map(|f| if self.plan.rel.is_empty() { vec![0.0; self.plan.n] } else { self.plan.spread(f) })
+    }
+}
+
+/// The optimum of the levels `levels − 1, …, 0`, each warm-started from the previous one.
 ///
 /// Why a warm start: from f = 0 the active-set method releases every market with an edge and then
 /// fixes the losers one Newton iteration at a time (~m iterations, each a Gram product over all
-/// scenarios). Above [`WARM_START_SCENARIOS`] scenarios the same problem is first solved on a
-/// pseudo-random 1-in-[`WARM_START_STRIDE`] subset of the scenarios (recursively), and the full problem starts from that point and
-/// working set when every scenario's wealth is positive there (cold start otherwise). It converges
-/// to the same KKT point (to the solver's ~1e-12), in a few full-size iterations on the final
-/// support. The subsample is a fixed function of the scenario list, so the result is deterministic.
+/// scenarios). A subsample of ~1/8 of the scenarios (recursively) gets close to the final support
+/// cheaply; the full problem starts from that point and working set when every scenario's wealth
+/// is positive there (cold start otherwise), and converges to the same KKT point (to the solver's
+/// ~1e-12), in a few full-size iterations on the final support. The subsamples are fixed functions
+/// of the scenarios, so the result is deterministic.
+async fn optimise_levels<O: Oracle>(o: &mut O, a: &[f64], max_total: f64, levels: usize) -> Vec<f64> {
+    let mut warm = None;
+    for level in (0..levels).rev() {
+        warm = Some(solve(o, level, a, max_total, warm).await);
+    }
+    warm.map(|w| w.f).unwrap_or_default()
+}
+
+/// The optimum f ≥ 0, Σf ≤ max_total of Σ_s w_s log(1 + f·r(s)) over one set of weighted
+/// scenarios (the event optimiser's states), warm-started from subsamples above
+/// [`kelly_units::WARM_START_SCENARIOS`] scenarios when more than [`MAX_EXACT_MARKETS`] markets.
 pub(crate) fn optimise(sc: &Scenarios, a: &[f64], max_total: f64) -> Vec<f64> {
-    optimise_active(sc, a, max_total).f
+    let sc = Scenarios { words: sc.words, bits: sc.bits.clone(), w: sc.w.clone() };
+    let unit = Unit::from_scenarios(sc, a.len() > MAX_EXACT_MARKETS);
+    let levels = unit.n_levels();
+    block_on(optimise_levels(&mut OneUnit { unit, a }, a, max_total, levels))
 }
 
-fn optimise_active(sc: &Scenarios, a: &[f64], max_total: f64) -> ActiveSet {
-    let ns = sc.len();
-    // Few markets converge in a few iterations anyway (measured: the warm start slowed the
-    // 16-market enumeration), so only larger books are warm-started.
-    let warm = if ns > WARM_START_SCENARIOS && a.len() > MAX_EXACT_MARKETS {
-        let wd = sc.words;
-        // A pseudo-random 1-in-STRIDE subset by a hash of the index: the scenario list is sorted by
-        // outcome pattern (merged Monte Carlo draws, or the 2^n enumeration), so a plain stride would
-        // be biased (every 8th enumerated outcome has the three lowest markets losing).
-        let picked: Vec<usize> = (0..ns).filter(|&s| montecarlo::splitmix64(s as u64) % WARM_START_STRIDE as u64 == 0).collect();
-        let total: f64 = picked.iter().map(|&s| sc.w[s]).sum();
-        let mut bits = Vec::with_capacity(picked.len() * wd);
-        for &s in &picked {
-            bits.extend_from_slice(&sc.bits[s * wd..(s + 1) * wd]);
+/// (φ'(α), φ''(α)) of the line search (φ' = −∞ where a wealth crosses 0: the sum is NaN there).
+async fn slope<O: Oracle>(o: &mut O, level: usize, alpha: f64) -> (f64, f64) {
+    let r = o.ask(Request::Slope { level, alpha }).await;
+    (if r[0].is_nan() { f64::NEG_INFINITY } else { r[0] }, r[1])
+}
+
+/// argmax of the concave φ on (0, hi) where φ'(0) = `d0` > 0 and φ'(hi) < 0 (or hi is the
+/// boundary of the domain): safeguarded Newton on φ'.
+async fn line_max<O: Oracle>(o: &mut O, level: usize, hi: f64, d0: f64) -> f64 {
+    let (mut lo, mut up) = (0.0f64, hi);
+    let mut alpha = if hi > 1.0 { 1.0 } else { 0.5 * hi };
+    for _ in 0..100 {
+        let (v, h) = slope(o, level, alpha).await;
+        if v.abs() <= 1e-13 * d0 {
+            return alpha;
         }
-        let sub = Scenarios { words: wd, bits, w: picked.iter().map(|&s| sc.w[s] / total).collect() };
-        Some(optimise_active(&sub, a, max_total))
-    } else {
-        None
-    };
-    solve(sc, a, max_total, warm)
+        if v > 0.0 {
+            lo = alpha;
+        } else {
+            up = alpha;
+        }
+        if up - lo <= 1e-15 * up {
+            return lo;
+        }
+        let newton = if h < 0.0 && v.is_finite() { alpha - v / h } else { f64::NAN };
+        alpha = if newton > lo && newton < up { newton } else { 0.5 * (lo + up) };
+    }
+    lo
 }
 
-fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> ActiveSet {
+/// Gradient and negated Hessian (positive semi-definite) restricted to `free` at f (sets the wealth).
+async fn derivatives<O: Oracle>(o: &mut O, level: usize, a: &[f64], f: &[f64], free: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let s = o.ask(Request::Gram { level, f: f.to_vec(), set: free.to_vec() }).await;
+    let k = free.len();
+    let (a0, b0) = (s[0], s[1]);
+    let ai = &s[2..2 + k];
+    let bij = &s[2 + k..];
+    // Where row c of the packed upper triangle starts.
+    let mut row = vec![0usize; k];
+    let mut off = 0;
+    for (c, r) in row.iter_mut().enumerate() {
+        *r = off;
+        off += k - c;
+    }
+    let b = |c: usize, d: usize| bij[row[c] + (d - c)];
+    let g: Vec<f64> = (0..k).map(|c| a[free[c]] * ai[c] - a0).collect();
+    // −H_cd = Σ w r_c r_d / W² with r = −1 + a·x: B0 − a_c B_c − a_d B_d + a_c a_d B_cd.
+    let mut neg_h = vec![0.0; k * k];
+    for c in 0..k {
+        for d in c..k {
+            let (ac, ad) = (a[free[c]], a[free[d]]);
+            let v = b0 - ac * b(c, c) - ad * b(d, d) + ac * ad * b(c, d);
+            neg_h[c * k + d] = v;
+            neg_h[d * k + c] = v;
+        }
+    }
+    (g, neg_h)
+}
+
+/// Gradient of G for all markets at f (`support`: where f ≠ 0; sets the wealth).
+async fn gradient<O: Oracle>(o: &mut O, level: usize, a: &[f64], f: &[f64], support: Vec<usize>) -> Vec<f64> {
+    let s = o.ask(Request::Gradient { level, f: f.to_vec(), set: support }).await;
+    (0..a.len()).map(|i| a[i] * s[1 + i] - s[0]).collect()
+}
+
+async fn solve<O: Oracle>(o: &mut O, level: usize, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> ActiveSet {
     let m = a.len();
-    let solver = Solver { sc, a, m };
-    let ns = sc.len();
     let mut f = vec![0.0; m];
     let mut fixed = vec![true; m];
     let mut budget = false;
-    let mut wealth = vec![1.0; ns];
     if let Some(w) = warm {
         let support: Vec<usize> = (0..m).filter(|&i| w.f[i] != 0.0).collect();
-        solver.wealth(&w.f, &support, &mut wealth);
-        if wealth.iter().all(|&x| x > 0.0 && x.is_finite()) {
+        let ok = o.ask(Request::Wealth { level, f: w.f.clone(), set: support }).await;
+        if ok[0] == 1.0 {
             f = w.f;
             fixed = w.fixed;
             budget = w.budget;
-        } else {
-            wealth.fill(1.0);
         }
     }
-    let mut dw = vec![0.0; ns];
     let tol = |i: usize| 1e-11 * a[i].max(1.0);
     let mut mu = 0.0;
     let max_outer = 50 + 4 * m;
@@ -587,8 +562,7 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
             if free.is_empty() {
                 break;
             }
-            solver.wealth(&f, &free, &mut wealth);
-            let (g, neg_h) = solver.derivatives(&wealth, &free);
+            let (g, neg_h) = derivatives(o, level, a, &f, &free).await;
             let Some((d, mu_new)) = newton_direction(&g, &neg_h, budget) else { break };
             mu = mu_new;
             let dec: f64 = g.iter().zip(&d).map(|(x, y)| x * y).sum();
@@ -620,18 +594,12 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
                 }
             }
             // Largest step keeping every scenario's wealth positive (fraction to the boundary).
-            solver.wealth_dir(&d, &free, &mut dw);
-            let mut alpha_dom = f64::INFINITY;
-            for s in 0..ns {
-                if dw[s] < 0.0 {
-                    alpha_dom = alpha_dom.min(wealth[s] / -dw[s]);
-                }
-            }
+            let alpha_dom = o.ask(Request::Direction { level, d: d.clone(), set: free.clone() }).await[0];
             // Exact line search: φ(α) = Σ w log(W + α ΔW) is concave; maximise it on [0, α_bound]
             // (φ' → −∞ at the wealth boundary α_dom, so the maximiser keeps every wealth positive).
             let mut at_bound = false;
             let alpha;
-            if alpha_bound < alpha_dom && solver.dphi(&wealth, &dw, alpha_bound).0 >= 0.0 {
+            if alpha_bound < alpha_dom && slope(o, level, alpha_bound).await.0 >= 0.0 {
                 alpha = alpha_bound;
                 at_bound = true;
             } else {
@@ -639,7 +607,7 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
                 if !hi0.is_finite() {
                     alpha = 1.0;
                 } else {
-                    alpha = solver.line_max(&wealth, &dw, hi0, dec);
+                    alpha = line_max(o, level, hi0, dec).await;
                 }
             }
             if !(alpha > 0.0) && !at_bound {
@@ -667,8 +635,7 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
         }
         // ---- KKT check: release the budget or a bound whose multiplier has the wrong sign.
         let support: Vec<usize> = (0..m).filter(|&i| f[i] != 0.0).collect();
-        solver.wealth(&f, &support, &mut wealth);
-        let g = solver.gradient(&wealth);
+        let g = gradient(o, level, a, &f, support).await;
         let free: Vec<usize> = (0..m).filter(|&i| !fixed[i]).collect();
         if budget {
             mu = if free.is_empty() { mu } else { free.iter().map(|&i| g[i]).sum::<f64>() / free.len() as f64 };
@@ -705,7 +672,6 @@ fn solve(sc: &Scenarios, a: &[f64], max_total: f64, warm: Option<ActiveSet>) -> 
     }
     ActiveSet { f, fixed, budget }
 }
-
 #[cfg(test)]
 mod sure_win_tests {
     use super::*;
@@ -760,6 +726,7 @@ mod tests {
 mod gram_tests {
     use super::*;
     use crate::correlation::copula_factor;
+    use crate::kelly_units::GRAM_CHUNK;
     use ndarray::Array2;
 
     fn book(n: usize) -> (Vec<f64>, Vec<f64>, CopulaFactor) {
@@ -767,6 +734,10 @@ mod gram_tests {
         let probs: Vec<f64> = prices.iter().enumerate().map(|(i, &p)| (p + 0.1 * ((i * 53 % 97) as f64 / 97.0) - 0.03).clamp(0.01, 0.99)).collect();
         let c = Array2::from_shape_fn((n, n), |(i, j)| if i == j { 1.0 } else { 0.3 });
         (prices, probs, copula_factor(c.view()))
+    }
+
+    fn one_unit<'a>(sc: &Scenarios, a: &'a [f64]) -> OneUnit<'a> {
+        OneUnit { unit: Unit::from_scenarios(Scenarios { words: sc.words, bits: sc.bits.clone(), w: sc.w.clone() }, false), a }
     }
 
     /// The nibble-table Gram product equals the per-scenario outer products it replaces.
@@ -778,13 +749,10 @@ mod gram_tests {
         let sc = sample(&probs, Some(&factor), None, &rel, 10_000, 5);
         assert!(sc.len() > 2 * GRAM_CHUNK, "{} distinct scenarios: the chunking is exercised", sc.len());
         let a: Vec<f64> = prices.iter().map(|p| 1.0 / p).collect();
-        let solver = Solver { sc: &sc, a: &a, m: n };
-        let f: Vec<f64> = (0..n).map(|i| 0.02 * (i % 3) as f64).collect();
-        let support: Vec<usize> = (0..n).filter(|&i| f[i] != 0.0).collect();
-        let mut wealth = vec![0.0; sc.len()];
-        solver.wealth(&f, &support, &mut wealth);
-        let free: Vec<usize> = vec![0, 2, 3, 5, 6, 7, 8, 10, 1, 23, 17, 12, 19];
-        let (g, neg_h) = solver.derivatives(&wealth, &free);
+        let free: Vec<usize> = vec![0, 1, 2, 3, 5, 6, 7, 8, 10, 12, 17, 19, 23];
+        let f: Vec<f64> = (0..n).map(|i| if free.contains(&i) { 0.02 * (i % 3) as f64 } else { 0.0 }).collect();
+        let (g, neg_h) = block_on(derivatives(&mut one_unit(&sc, &a), 0, &a, &f, &free));
+        let wealth: Vec<f64> = (0..sc.len()).map(|s| 1.0 + (0..n).map(|j| f[j] * if sc.bits[s] >> j & 1 == 1 { a[j] - 1.0 } else { -1.0 }).sum::<f64>()).collect();
         let k = free.len();
         for (c, &i) in free.iter().enumerate() {
             let mut gi = 0.0;
@@ -814,23 +782,29 @@ mod gram_tests {
         let sc = sample(&probs, Some(&factor), None, &rel, 30_000, 11);
         let a: Vec<f64> = prices.iter().map(|p| 1.0 / p).collect();
         for max_total in [0.2, 5.0] {
-            let f = optimise(&sc, &a, max_total);
-            let solver = Solver { sc: &sc, a: &a, m: n };
-            let support: Vec<usize> = (0..n).filter(|&i| f[i] > 0.0).collect();
-            // More markets with an edge at f = 0 than one release batch: the batching is exercised.
-            assert!((0..n).filter(|&i| probs[i] > prices[i]).count() > 2 * RELEASE_BATCH);
-            assert!(!support.is_empty());
-            let mut wealth = vec![0.0; sc.len()];
-            solver.wealth(&f, &support, &mut wealth);
-            assert!(wealth.iter().all(|&x| x > 0.0));
-            let g = solver.gradient(&wealth);
-            let total: f64 = f.iter().sum();
-            let mu = if total >= max_total * (1.0 - 1e-12) { support.iter().map(|&i| g[i]).sum::<f64>() / support.len() as f64 } else { 0.0 };
-            for i in 0..n {
-                if f[i] > 0.0 {
-                    assert!((g[i] - mu).abs() < 1e-7, "max_total {max_total}, market {i}: g {} vs μ {mu}", g[i]);
-                } else {
-                    assert!(g[i] - mu < 1e-7, "max_total {max_total}, market {i} at 0 has g {} > μ {mu}", g[i]);
+            // The unit path (as the facade runs it) and the one-set path (events).
+            let fu = joint_kelly(&prices, &probs, max_total, Some(&factor), 30_000, 11).unwrap();
+            let fs = optimise(&sc, &a, max_total);
+            let diff = fu.iter().zip(&fs).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            // Same scenarios, merged per unit vs globally, other warm-start subsamples: the same KKT
+            // point to the conditioning of this 120-market problem (measured 6e-10).
+            assert!(diff < 1e-8, "max_total {max_total}: units vs one merged set differ by {diff}");
+            for f in [fu, fs] {
+                let support: Vec<usize> = (0..n).filter(|&i| f[i] > 0.0).collect();
+                // More markets with an edge at f = 0 than one release batch: the batching is exercised.
+                assert!((0..n).filter(|&i| probs[i] > prices[i]).count() > 2 * RELEASE_BATCH);
+                assert!(!support.is_empty());
+                let mut o = one_unit(&sc, &a);
+                assert_eq!(block_on(o.ask(Request::Wealth { level: 0, f: f.clone(), set: support.clone() })), vec![1.0]);
+                let g = block_on(gradient(&mut o, 0, &a, &f, support.clone()));
+                let total: f64 = f.iter().sum();
+                let mu = if total >= max_total * (1.0 - 1e-12) { support.iter().map(|&i| g[i]).sum::<f64>() / support.len() as f64 } else { 0.0 };
+                for i in 0..n {
+                    if f[i] > 0.0 {
+                        assert!((g[i] - mu).abs() < 1e-7, "max_total {max_total}, market {i}: g {} vs μ {mu}", g[i]);
+                    } else {
+                        assert!(g[i] - mu < 1e-7, "max_total {max_total}, market {i} at 0 has g {} > μ {mu}", g[i]);
+                    }
                 }
             }
         }
@@ -843,16 +817,52 @@ mod gram_tests {
         let (prices, probs, factor) = book(n);
         let rel: Vec<usize> = (0..n).collect();
         let sc = sample(&probs, Some(&factor), None, &rel, 60_000, 9);
-        assert!(sc.len() > WARM_START_SCENARIOS);
+        assert!(sc.len() > kelly_units::WARM_START_SCENARIOS);
         let a: Vec<f64> = prices.iter().map(|p| 1.0 / p).collect();
         for max_total in [0.3, 1.0, 3.0] {
             let warm = optimise(&sc, &a, max_total);
-            let cold = solve(&sc, &a, max_total, None).f;
+            let cold = block_on(optimise_levels(&mut one_unit(&sc, &a), &a, max_total, 1));
             let diff = warm.iter().zip(&cold).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
             assert!(diff < 1e-8, "max_total {max_total}: warm vs cold differ by {diff}");
             assert!(warm.iter().sum::<f64>() <= max_total * (1.0 + 1e-12));
             let again = optimise(&sc, &a, max_total);
             assert!(warm.iter().zip(&again).all(|(x, y)| x.to_bits() == y.to_bits()));
+            // The unit path's warm start (nested levels of the raw scenarios) reaches it too.
+            let units = joint_kelly(&prices, &probs, max_total, Some(&factor), 60_000, 9).unwrap();
+            let diff = units.iter().zip(&cold).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            assert!(diff < 1e-8, "max_total {max_total}: units vs cold differ by {diff}");
+        }
+    }
+
+    /// The driver answered by units held in any ranges (a pool of any size) gives `joint_kelly`'s
+    /// bits; the exact path too.
+    #[test]
+    fn driver_matches_one_call_for_any_split() {
+        for (n, corr, ns) in [(60usize, true, 50_000usize), (10, false, 0), (20, false, 30_000)] {
+            let (prices, probs, factor) = book(n);
+            let factor = corr.then_some(factor);
+            let direct = joint_kelly(&prices, &probs, 1.0, factor.as_ref(), ns, 4).unwrap();
+            let plan = || Plan::new(&prices, &probs, 1.0, factor.as_ref().map(|f| f.l.nrows()), ns, 4).unwrap();
+            let nu = plan().n_units();
+            assert!(nu >= 1);
+            for lanes in [1usize, 2, 3, 4] {
+                let lanes = lanes.min(nu);
+                let p = plan();
+                let mut held: Vec<KellyUnits> = (0..lanes).map(|l| {
+                    let (a, b) = (l * nu / lanes, (l + 1) * nu / lanes);
+                    p.units(&probs, factor.clone(), a, b - a)
+                }).collect();
+                let mut d = Driver::new(p);
+                let mut asks = 0;
+                while let Some(req) = d.next_request() {
+                    let answers: Vec<f64> = held.iter_mut().flat_map(|u| u.answer_encoded(&req, None).unwrap()).collect();
+                    d.answer(answers).unwrap();
+                    asks += 1;
+                }
+                let f = d.result().unwrap();
+                assert!(asks > 2);
+                assert!(f.iter().zip(&direct).all(|(x, y)| x.to_bits() == y.to_bits()), "n {n}, {lanes} lanes: {f:?} vs {direct:?}");
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod events;
 pub mod copula_transform;
 pub mod montecarlo;
 pub mod streaming;
+pub mod kelly_units;
 pub mod joint_kelly;
 pub mod event_kelly;
 pub mod bindings;
