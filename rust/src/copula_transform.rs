@@ -302,22 +302,7 @@ mod tests {
             .collect()
     }
 
-    /// xorshift64*, enough for test data
-    struct Gen(u64);
-    impl Gen {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / 9_007_199_254_740_992.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::test_gen::Gen;
 
     #[test]
     fn equals_the_scalar_loop_bit_for_bit() {

@@ -21,5 +21,7 @@ pub mod kelly_units;
 pub mod joint_kelly;
 pub mod event_kelly;
 pub mod bindings;
+#[cfg(test)]
+mod test_gen;
 
 pub use error::{HzError, Result};
