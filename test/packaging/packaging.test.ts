@@ -25,7 +25,7 @@ let browser: Browser | undefined;
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1", ...env } });
   expect(r.error, `${cmd} ${args.join(" ")} did not exit by itself`).toBeUndefined();
-  expect(r.status, `${cmd} ${args.join(" ")}\n${r.stderr}`).toBe(0);
+  expect(r.status, `${cmd} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0); // tsc reports on stdout
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -177,10 +177,13 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(run(bin("deno"), ["run", "-A", "main.mjs"], dir).stdout.trim()).toBe(reference);
   });
 
-  it("TypeScript strict, Node-only (lib ES2022, @types/node, skipLibCheck false), and with DOM libs", () => {
+  it("TypeScript strict, Node-only (lib ES2022, @types/node, skipLibCheck false), with DOM libs, and browser-only (DOM, no @types/node)", () => {
     const dir = project("ts-node");
     run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
     run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.dom.json"], dir);
+    // A browser app's tsconfig: ES2022 + DOM and no @types/node (which is what declares
+    // Symbol.dispose / Symbol.asyncDispose before lib ESNext), also through "hz-portfolio/standalone".
+    run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.browser.json"], dir);
   });
 
   it("esbuild Node bundle: runs from another folder (nothing next to it), same numbers, exits", async () => {
