@@ -1,5 +1,5 @@
-// The engine reaches browsers gzip-compressed (dist/browser/hz_portfolio_bg.wasm.gz, ≈ 116 kB for
-// the 272 kB .wasm — under webpack's 244 KiB asset hint — and the copy embedded in the standalone
+// The engine reaches browsers gzip-compressed (dist/browser/hz_portfolio_bg.wasm.gz, ≈ 156 kB for
+// the 380 kB .wasm — under webpack's 244 KiB asset hint — and the copy embedded in the standalone
 // browser entry). Bytes are told apart by their first bytes, never by a file name or a header: a
 // static server may answer a `.gz` with `Content-Encoding: gzip`, and the browser then hands over
 // the already decompressed .wasm; a user's init({ wasm }) may give either.

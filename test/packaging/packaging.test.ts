@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
@@ -151,6 +152,45 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(size("worker.js")).toBeLessThan(244 * 1024);
     const reference_ = JSON.parse(reference);
     expect(reference_.var95).toBeGreaterThan(0);
+  });
+
+  it("the sizes README.md and docs/concepts.md state are the package's (within 10 %)", async () => {
+    const esbuild = await import("esbuild");
+    const pkgDir = join(app, "node_modules/hz-portfolio");
+    const bytes = (f: string) => readFileSync(join(pkgDir, f)).byteLength;
+    // What a bundler adds to a minified browser bundle importing everything: the standalone entry
+    // (no condition, esbuild's default) and the browser entry ("production", Vite and webpack).
+    const minified = async (conditions: string[]) =>
+      (await esbuild.build({ stdin: { contents: 'export * from "hz-portfolio";', resolveDir: app }, bundle: true, minify: true, format: "esm", platform: "browser", write: false, conditions, logLevel: "silent" })).outputFiles[0]!.contents;
+    const standalone = await minified([]);
+    const browser = await minified(["production"]);
+    const worker = (await esbuild.build({ entryPoints: [join(pkgDir, "dist/browser/worker.js")], minify: true, format: "esm", write: false, logLevel: "silent" })).outputFiles[0]!.contents;
+    const kB = (n: number) => n / 1000;
+    const KiB = (n: number) => n / 1024;
+    const wasm = bytes("dist/browser/hz_portfolio_bg.wasm");
+    const gz = bytes("dist/browser/hz_portfolio_bg.wasm.gz");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const concepts = readFileSync(join(root, "docs/concepts.md"), "utf8");
+    const claims: Array<[string, RegExp, number]> = [
+      [readme, /`hz-portfolio\/hz_portfolio_bg\.wasm` \((\d+) kB/, kB(wasm)],
+      [readme, /`hz-portfolio\/hz_portfolio_bg\.wasm\.gz` \((\d+) kB\)/, kB(gz)],
+      [readme, /ships gzip-compressed, ≈ (\d+) KiB/, KiB(gz)],
+      [readme, /the worker is ≈ (\d+) KiB/, KiB(worker.byteLength)],
+      [readme, /≈ (\d+) KiB with every export/, KiB(browser.byteLength)],
+      [readme, /`dist\/browser-standalone\/index\.js`: ≈ (\d+) kB in a\s+minified bundle/, kB(standalone.byteLength)],
+      [readme, /minified bundle, (\d+) kB gzipped/, kB(gzipSync(standalone, { level: 9 }).byteLength)],
+      [readme, /the Node entry embeds the worker and the `\.wasm` \(≈ (\d+) kB\)/, kB(bytes("dist/node/index.js"))],
+      [concepts, /ships gzip-compressed to browsers\*\* \((\d+) kB →/, kB(wasm)],
+      [concepts, /ships gzip-compressed to browsers\*\* \(\d+ kB → (\d+) kB\)/, kB(gz)],
+      [concepts, /The price: ≈ (\d+) kB more JavaScript/, kB(standalone.byteLength - browser.byteLength)],
+    ];
+    const wrong = claims.flatMap(([text, re, actual]) => {
+      const m = re.exec(text);
+      if (!m) return [`not found: ${re}`];
+      const stated = Number(m[1]);
+      return Math.abs(stated - actual) / actual < 0.1 ? [] : [`${re} states ${stated}; the package has ${actual.toFixed(1)}`];
+    });
+    expect(wrong).toEqual([]);
   });
 
   it("Node ESM: bit-identical reference, exits without shutdown()", () => {
