@@ -327,6 +327,22 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(standalone).toBe(run(process.execPath, ["--input-type=module", "-e", code("hz-portfolio")], dir).stdout.trim());
   });
 
+  it("a browser entry in a host without Web Workers (Node): WORKER_FAILED that says so and names the fixes, not a CSP hint", () => {
+    const dir = join(app, "node-esm");
+    const code = `
+      import { Portfolio } from "hz-portfolio/standalone";
+      const p = new Portfolio({ capital: 100 });
+      p.addPosition({ marketId: "a", side: "yes", size: 10, entryPrice: 0.5 });
+      try { await p.metrics({ nSimulations: 1000, seed: 1 }); console.log("{}"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+    `;
+    const out = JSON.parse(run(process.execPath, ["--input-type=module", "-e", code], dir).stdout);
+    expect(out.code).toBe("WORKER_FAILED");
+    expect(out.message).toContain("no Web Workers");
+    expect(out.message).toContain('runtime: "inline"');
+    expect(out.message).not.toContain("Content-Security-Policy");
+  });
+
   it("init({ wasm }) with the .wasm (or the .wasm.gz) served elsewhere reaches the pool's workers: same numbers, nothing else fetched", async () => {
     const dir = join(app, "esbuild-browser");
     mkdirSync(join(dir, "elsewhere"));
