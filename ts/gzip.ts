@@ -18,7 +18,12 @@ export async function gunzip(b: Uint8Array): Promise<Uint8Array> {
     );
   }
   const stream = new Blob([b as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  try {
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (err) {
+    // The stream's own error says little (Chromium: "Failed to fetch"; Node: "unexpected end of file").
+    throw new Error(`the gzip data is corrupt or truncated (${err instanceof Error ? err.message : String(err)}): give the complete hz_portfolio_bg.wasm.gz, or the uncompressed .wasm`);
+  }
 }
 
 /** The engine's `.wasm` bytes from `b`, compressed (gzip) or not. */
