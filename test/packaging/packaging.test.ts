@@ -193,6 +193,30 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(wrong).toEqual([]);
   });
 
+  it("every package file README.md, docs/concepts.md and the shipped types name is in the tarball", () => {
+    const pkgDir = join(app, "node_modules/hz-portfolio");
+    const texts: Array<[string, string]> = [
+      ["README.md", readFileSync(join(root, "README.md"), "utf8")],
+      ["docs/concepts.md", readFileSync(join(root, "docs/concepts.md"), "utf8")],
+      ...readdirSync(join(pkgDir, "dist"))
+        .filter((f) => f.endsWith(".d.ts"))
+        .map((f): [string, string] => [`dist/${f}`, readFileSync(join(pkgDir, "dist", f), "utf8")]),
+    ];
+    // `dist/…` at the start of a path or after `hz-portfolio/` (not `examples/dashboard/dist/`);
+    // one level of braces: `dist/node/index.{js,cjs}`.
+    const expand = (p: string): string[] => {
+      const m = /^(.*)\{([^}]*)\}(.*)$/.exec(p);
+      return m ? m[2]!.split(",").map((x) => m[1] + x + m[3]) : [p];
+    };
+    const missing = texts.flatMap(([name, text]) =>
+      [...text.matchAll(/(?:hz-portfolio\/|(?<![\w/.-]))(dist\/[\w./{},-]*[\w}/])/g)]
+        .flatMap((m) => expand(m[1]!))
+        .filter((p) => !existsSync(join(pkgDir, p)))
+        .map((p) => `${name}: ${p}`),
+    );
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
   it("Node ESM: bit-identical reference, exits without shutdown()", () => {
     // The reference run is the Node ESM case (beforeAll); it exited by itself.
     expect(JSON.parse(reference).rp).toBeTypeOf("object");
