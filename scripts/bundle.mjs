@@ -149,4 +149,13 @@ for (const f of readdirSync(join(root, "dist"))) {
   const text = readFileSync(path, "utf8");
   if (text.includes("../pkg/hz_portfolio.js")) writeFileSync(path, text.replaceAll("../pkg/hz_portfolio.js", "./hz_portfolio.js"));
 }
-console.log("bundle: dist/browser/, dist/browser-standalone/ and dist/node/ ready");
+// 4. The same declarations for require() (the "require" types condition): a folder whose
+// package.json says "commonjs", so TypeScript reads them as CommonJS declarations. Under
+// "module": "node16" (no require() of ES modules) the ES module declarations would make a CommonJS
+// file's require("hz-portfolio") an error (TS1479), though dist/node/index.cjs runs on Node ≥ 20.0.
+mkdirSync(join(root, "dist/cjs-types"), { recursive: true });
+writeFileSync(join(root, "dist/cjs-types/package.json"), '{ "type": "commonjs" }\n');
+for (const f of readdirSync(join(root, "dist"))) {
+  if (f.endsWith(".d.ts")) copyFileSync(join(root, "dist", f), join(root, "dist/cjs-types", f));
+}
+console.log("bundle: dist/browser/, dist/browser-standalone/, dist/node/ and dist/cjs-types/ ready");

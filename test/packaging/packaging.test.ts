@@ -248,6 +248,9 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     // A browser app's tsconfig: ES2022 + DOM and no @types/node (which is what declares
     // Symbol.dispose / Symbol.asyncDispose before lib ESNext), also through "hz-portfolio/standalone".
     run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.browser.json"], dir);
+    // "module": "Node16" cannot require() an ES module: a CommonJS file's require("hz-portfolio")
+    // needs CommonJS declarations (the "require" types condition).
+    run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.node16.json"], dir);
   });
 
   it("esbuild Node bundle: runs from another folder (nothing next to it), same numbers, exits", async () => {
