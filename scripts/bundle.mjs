@@ -4,7 +4,7 @@
 // nothing) — and picks its runtime at build time instead of sniffing at run time:
 //   dist/browser/index.js   for bundlers that detect workers and assets (Vite, webpack, Parcel) and
 //                           import maps: module Web Workers from worker.js next to it; the engine
-//                           gzip-compressed next to it (hz_portfolio_bg.wasm.gz, ≈ 116 kB: under
+//                           gzip-compressed next to it (hz_portfolio_bg.wasm.gz, ≈ 156 kB: under
 //                           webpack's 244 KiB asset hint); the journal in IndexedDB; the worker source
 //                           embedded too, started from a blob: URL if worker.js cannot be.
 //   dist/browser/worker.js  the worker module Vite and webpack detect (no top-level await, no imports).
@@ -63,7 +63,7 @@ const workerWasm = { "wasm-location": ts("bundle/wasm-location-worker.ts") };
 
 // 1. Workers.
 // The embedded web worker is minified: a bundler minifies the entry around it but not a string
-// (≈ 18 kB instead of 40 kB in each browser entry; the worker file stays readable).
+// (≈ 24 kB instead of 53 kB in each browser entry; the worker file stays readable).
 const webWorker = await esbuild.build({ ...common, entryPoints: [ts("worker.ts")], format: "esm", platform: "browser", write: false, minify: true, plugins: [swap({ ...web, ...workerWasm })] });
 const webWorkerSource = webWorker.outputFiles[0].text;
 const nodeWorker = await esbuild.build({ ...common, ...cjsImportMeta, entryPoints: [ts("worker.ts")], format: "cjs", platform: "node", write: false, plugins: [swap({ ...node, ...workerWasm })] });
@@ -149,4 +149,13 @@ for (const f of readdirSync(join(root, "dist"))) {
   const text = readFileSync(path, "utf8");
   if (text.includes("../pkg/hz_portfolio.js")) writeFileSync(path, text.replaceAll("../pkg/hz_portfolio.js", "./hz_portfolio.js"));
 }
-console.log("bundle: dist/browser/, dist/browser-standalone/ and dist/node/ ready");
+// 4. The same declarations for require() (the "require" types condition): a folder whose
+// package.json says "commonjs", so TypeScript reads them as CommonJS declarations. Under
+// "module": "node16" (no require() of ES modules) the ES module declarations would make a CommonJS
+// file's require("hz-portfolio") an error (TS1479), though dist/node/index.cjs runs on Node ≥ 20.0.
+mkdirSync(join(root, "dist/cjs-types"), { recursive: true });
+writeFileSync(join(root, "dist/cjs-types/package.json"), '{ "type": "commonjs" }\n');
+for (const f of readdirSync(join(root, "dist"))) {
+  if (f.endsWith(".d.ts")) copyFileSync(join(root, "dist", f), join(root, "dist/cjs-types", f));
+}
+console.log("bundle: dist/browser/, dist/browser-standalone/, dist/node/ and dist/cjs-types/ ready");

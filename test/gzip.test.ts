@@ -39,7 +39,7 @@ describe("gzip-compressed engine", () => {
 
   it("a truncated gzip stream rejects (no partial engine)", async () => {
     const gz = gzipSync(wasm);
-    await expect(gunzip(new Uint8Array(gz.subarray(0, gz.length >> 1)))).rejects.toThrow();
+    await expect(gunzip(new Uint8Array(gz.subarray(0, gz.length >> 1)))).rejects.toThrow(/gzip data is corrupt or truncated/);
   });
 
   it("init() from gzip bytes or a .wasm.gz file computes bit-identically to the default engine; corrupt gzip → WASM_LOAD_FAILED", () => {

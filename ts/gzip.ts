@@ -1,5 +1,5 @@
-// The engine reaches browsers gzip-compressed (dist/browser/hz_portfolio_bg.wasm.gz, ≈ 116 kB for
-// the 272 kB .wasm — under webpack's 244 KiB asset hint — and the copy embedded in the standalone
+// The engine reaches browsers gzip-compressed (dist/browser/hz_portfolio_bg.wasm.gz, ≈ 156 kB for
+// the 380 kB .wasm — under webpack's 244 KiB asset hint — and the copy embedded in the standalone
 // browser entry). Bytes are told apart by their first bytes, never by a file name or a header: a
 // static server may answer a `.gz` with `Content-Encoding: gzip`, and the browser then hands over
 // the already decompressed .wasm; a user's init({ wasm }) may give either.
@@ -18,7 +18,12 @@ export async function gunzip(b: Uint8Array): Promise<Uint8Array> {
     );
   }
   const stream = new Blob([b as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  try {
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (err) {
+    // The stream's own error says little (Chromium: "Failed to fetch"; Node: "unexpected end of file").
+    throw new Error(`the gzip data is corrupt or truncated (${err instanceof Error ? err.message : String(err)}): give the complete hz_portfolio_bg.wasm.gz, or the uncompressed .wasm`);
+  }
 }
 
 /** The engine's `.wasm` bytes from `b`, compressed (gzip) or not. */

@@ -10,6 +10,20 @@ import { toTime } from "./engine.js";
 import * as check from "./validate.js";
 import { followEngine, portfolioFromEngine, portfolioFromJSON, portfolioToJSON, type EngineLike, type FollowOptions, type FromEngineOptions, type PortfolioJSON } from "./sync.js";
 
+// `[Symbol.asyncDispose]` below and wasm-bindgen's `[Symbol.dispose]` (in the engine's .d.ts, which
+// the published types reach) need these well-known symbols in the consumer's types. A browser
+// project with lib ES2022 + DOM and no @types/node (which declares them) has neither before lib
+// ESNext, and `skipLibCheck: false` would report our .d.ts. Declared exactly as lib.esnext.disposable
+// and @types/node declare them, so the declarations merge wherever those are present too.
+declare global {
+  interface SymbolConstructor {
+    /** The well-known symbol of `using` declarations (explicit resource management). */
+    readonly dispose: unique symbol;
+    /** The well-known symbol of `await using` declarations (explicit resource management). */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** The side of a binary contract held. A share pays 1 if its side wins, else 0. */
 export type Side = "yes" | "no";
 

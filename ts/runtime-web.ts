@@ -80,6 +80,14 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 
 /** Starts one engine worker and waits until it serves requests. `workerUrl` overrides the worker module. */
 export async function spawnWorker(workerUrl?: URL | string): Promise<WorkerHandle> {
+  // A browser entry running where there are no Web Workers (Node, through "hz-portfolio/standalone"
+  // or a bundle made for the browser): say so, rather than blame a Content-Security-Policy.
+  if (typeof Worker !== "function") {
+    throw new Error(
+      'this JavaScript runtime has no Web Workers (Worker is not defined): hz-portfolio\'s browser entry is running outside a browser. ' +
+        'In Node, import "hz-portfolio" without a browser condition (its Node entry uses worker_threads), or pass runtime: "inline"',
+    );
+  }
   if (workerUrl !== undefined) {
     // Through a variable: bundlers warn about `new URL(variable, import.meta.url)`.
     const here = import.meta.url;

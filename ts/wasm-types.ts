@@ -18,9 +18,10 @@ export interface InitOptions {
   /** The engine's `.wasm`: its URL (e.g. on a CDN), its bytes, or a compiled `WebAssembly.Module`. Default: the copy shipped in the package. */
   wasm?: WasmSource;
   /**
-   * The URL of hz-portfolio's worker module (`dist/browser/worker.js`, or `dist/node/worker.cjs` in
-   * Node), where a host serves it from elsewhere. Default: found by your bundler, else started from
-   * the copy embedded in the library.
+   * The URL of hz-portfolio's browser worker module (`dist/browser/worker.js` in the package), where
+   * a host serves it from elsewhere — e.g. a Content-Security-Policy that forbids `blob:` workers.
+   * Default: found by your bundler, else started from the copy embedded in the library. The Node
+   * entry (Node, Deno) embeds its `worker_threads` worker: nothing to point at there.
    */
   workerUrl?: URL | string;
 }

@@ -8,6 +8,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
@@ -25,7 +26,7 @@ let browser: Browser | undefined;
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1", ...env } });
   expect(r.error, `${cmd} ${args.join(" ")} did not exit by itself`).toBeUndefined();
-  expect(r.status, `${cmd} ${args.join(" ")}\n${r.stderr}`).toBe(0);
+  expect(r.status, `${cmd} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`).toBe(0); // tsc reports on stdout
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -153,6 +154,69 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(reference_.var95).toBeGreaterThan(0);
   });
 
+  it("the sizes README.md and docs/concepts.md state are the package's (within 10 %)", async () => {
+    const esbuild = await import("esbuild");
+    const pkgDir = join(app, "node_modules/hz-portfolio");
+    const bytes = (f: string) => readFileSync(join(pkgDir, f)).byteLength;
+    // What a bundler adds to a minified browser bundle importing everything: the standalone entry
+    // (no condition, esbuild's default) and the browser entry ("production", Vite and webpack).
+    const minified = async (conditions: string[]) =>
+      (await esbuild.build({ stdin: { contents: 'export * from "hz-portfolio";', resolveDir: app }, bundle: true, minify: true, format: "esm", platform: "browser", write: false, conditions, logLevel: "silent" })).outputFiles[0]!.contents;
+    const standalone = await minified([]);
+    const browser = await minified(["production"]);
+    const worker = (await esbuild.build({ entryPoints: [join(pkgDir, "dist/browser/worker.js")], minify: true, format: "esm", write: false, logLevel: "silent" })).outputFiles[0]!.contents;
+    const kB = (n: number) => n / 1000;
+    const KiB = (n: number) => n / 1024;
+    const wasm = bytes("dist/browser/hz_portfolio_bg.wasm");
+    const gz = bytes("dist/browser/hz_portfolio_bg.wasm.gz");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const concepts = readFileSync(join(root, "docs/concepts.md"), "utf8");
+    const claims: Array<[string, RegExp, number]> = [
+      [readme, /`hz-portfolio\/hz_portfolio_bg\.wasm` \((\d+) kB/, kB(wasm)],
+      [readme, /`hz-portfolio\/hz_portfolio_bg\.wasm\.gz` \((\d+) kB\)/, kB(gz)],
+      [readme, /ships gzip-compressed, ≈ (\d+) KiB/, KiB(gz)],
+      [readme, /the worker is ≈ (\d+) KiB/, KiB(worker.byteLength)],
+      [readme, /≈ (\d+) KiB with every export/, KiB(browser.byteLength)],
+      [readme, /`dist\/browser-standalone\/index\.js`: ≈ (\d+) kB in a\s+minified bundle/, kB(standalone.byteLength)],
+      [readme, /minified bundle, (\d+) kB gzipped/, kB(gzipSync(standalone, { level: 9 }).byteLength)],
+      [readme, /the Node entry embeds the worker and the `\.wasm` \(≈ (\d+) kB\)/, kB(bytes("dist/node/index.js"))],
+      [concepts, /ships gzip-compressed to browsers\*\* \((\d+) kB →/, kB(wasm)],
+      [concepts, /ships gzip-compressed to browsers\*\* \(\d+ kB → (\d+) kB\)/, kB(gz)],
+      [concepts, /The price: ≈ (\d+) kB more JavaScript/, kB(standalone.byteLength - browser.byteLength)],
+    ];
+    const wrong = claims.flatMap(([text, re, actual]) => {
+      const m = re.exec(text);
+      if (!m) return [`not found: ${re}`];
+      const stated = Number(m[1]);
+      return Math.abs(stated - actual) / actual < 0.1 ? [] : [`${re} states ${stated}; the package has ${actual.toFixed(1)}`];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it("every package file README.md, docs/concepts.md and the shipped types name is in the tarball", () => {
+    const pkgDir = join(app, "node_modules/hz-portfolio");
+    const texts: Array<[string, string]> = [
+      ["README.md", readFileSync(join(root, "README.md"), "utf8")],
+      ["docs/concepts.md", readFileSync(join(root, "docs/concepts.md"), "utf8")],
+      ...readdirSync(join(pkgDir, "dist"))
+        .filter((f) => f.endsWith(".d.ts"))
+        .map((f): [string, string] => [`dist/${f}`, readFileSync(join(pkgDir, "dist", f), "utf8")]),
+    ];
+    // `dist/…` at the start of a path or after `hz-portfolio/` (not `examples/dashboard/dist/`);
+    // one level of braces: `dist/node/index.{js,cjs}`.
+    const expand = (p: string): string[] => {
+      const m = /^(.*)\{([^}]*)\}(.*)$/.exec(p);
+      return m ? m[2]!.split(",").map((x) => m[1] + x + m[3]) : [p];
+    };
+    const missing = texts.flatMap(([name, text]) =>
+      [...text.matchAll(/(?:hz-portfolio\/|(?<![\w/.-]))(dist\/[\w./{},-]*[\w}/])/g)]
+        .flatMap((m) => expand(m[1]!))
+        .filter((p) => !existsSync(join(pkgDir, p)))
+        .map((p) => `${name}: ${p}`),
+    );
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
   it("Node ESM: bit-identical reference, exits without shutdown()", () => {
     // The reference run is the Node ESM case (beforeAll); it exited by itself.
     expect(JSON.parse(reference).rp).toBeTypeOf("object");
@@ -177,10 +241,16 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     expect(run(bin("deno"), ["run", "-A", "main.mjs"], dir).stdout.trim()).toBe(reference);
   });
 
-  it("TypeScript strict, Node-only (lib ES2022, @types/node, skipLibCheck false), and with DOM libs", () => {
+  it("TypeScript strict, Node-only (lib ES2022, @types/node, skipLibCheck false), with DOM libs, and browser-only (DOM, no @types/node)", () => {
     const dir = project("ts-node");
     run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
     run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.dom.json"], dir);
+    // A browser app's tsconfig: ES2022 + DOM and no @types/node (which is what declares
+    // Symbol.dispose / Symbol.asyncDispose before lib ESNext), also through "hz-portfolio/standalone".
+    run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.browser.json"], dir);
+    // "module": "Node16" cannot require() an ES module: a CommonJS file's require("hz-portfolio")
+    // needs CommonJS declarations (the "require" types condition).
+    run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.node16.json"], dir);
   });
 
   it("esbuild Node bundle: runs from another folder (nothing next to it), same numbers, exits", async () => {
@@ -282,6 +352,22 @@ describe("packaging: the packed tarball in consumer projects", { timeout: 90_000
     const standalone = run(process.execPath, ["--input-type=module", "-e", code("hz-portfolio/standalone")], dir).stdout.trim();
     expect(standalone.startsWith("undefined ")).toBe(true);
     expect(standalone).toBe(run(process.execPath, ["--input-type=module", "-e", code("hz-portfolio")], dir).stdout.trim());
+  });
+
+  it("a browser entry in a host without Web Workers (Node): WORKER_FAILED that says so and names the fixes, not a CSP hint", () => {
+    const dir = join(app, "node-esm");
+    const code = `
+      import { Portfolio } from "hz-portfolio/standalone";
+      const p = new Portfolio({ capital: 100 });
+      p.addPosition({ marketId: "a", side: "yes", size: 10, entryPrice: 0.5 });
+      try { await p.metrics({ nSimulations: 1000, seed: 1 }); console.log("{}"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+    `;
+    const out = JSON.parse(run(process.execPath, ["--input-type=module", "-e", code], dir).stdout);
+    expect(out.code).toBe("WORKER_FAILED");
+    expect(out.message).toContain("no Web Workers");
+    expect(out.message).toContain('runtime: "inline"');
+    expect(out.message).not.toContain("Content-Security-Policy");
   });
 
   it("init({ wasm }) with the .wasm (or the .wasm.gz) served elsewhere reaches the pool's workers: same numbers, nothing else fetched", async () => {
