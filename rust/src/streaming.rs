@@ -370,3 +370,71 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod boundary_tests {
+    use crate::bindings::{summarize_pnl_checked, Simulation};
+    use crate::montecarlo::BLOCK_SIZE;
+
+    /// The streamed statistics as the pool computes them (chunks of `step` blocks dealt round-robin
+    /// over `lanes` simulations, summaries absorbed by the first), against `summarizePnl` of the
+    /// whole simulated array: the engine's two public paths, bit for bit.
+    fn streamed_vs_whole(sizes: &[f64], entries: &[f64], probs: &[f64], n: usize, bins: usize, lanes: usize, step: usize) {
+        let new = || Simulation::try_new(sizes.to_vec(), entries.to_vec(), probs.to_vec(), &[]).unwrap();
+        let whole = summarize_pnl_checked(new().try_simulate(7.0, n, 0, n.div_ceil(BLOCK_SIZE)).unwrap(), bins).unwrap();
+        let mut sims: Vec<Simulation> = (0..lanes).map(|_| new()).collect();
+        let n_blocks = n.div_ceil(BLOCK_SIZE);
+        let mut sums = vec![0.0; 2 * n_blocks];
+        for (c, first) in (0..n_blocks).step_by(step).enumerate() {
+            let s = sims[c % lanes].try_accumulate(7.0, n, first, step).unwrap();
+            sums[2 * first..2 * first + s.len()].copy_from_slice(&s);
+        }
+        let (anchor, rest) = sims.split_first_mut().unwrap();
+        for s in rest {
+            anchor.absorb_summary(n, &s.take_summary());
+        }
+        let range = anchor.summary_range();
+        let mut counts = vec![0.0; bins.max(1)];
+        for first in (0..n_blocks).step_by(step) {
+            let c = anchor.try_histogram(7.0, n, first, step, range[2], range[3], bins).unwrap();
+            counts.iter_mut().zip(&c).for_each(|(x, y)| *x += y);
+        }
+        let streamed = anchor.try_finish_stats(n, bins, &sums, &counts).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&streamed), bits(&whole), "n {n}, bins {bins}, lanes {lanes}, step {step}: {streamed:?} vs {whole:?}");
+    }
+
+    #[test]
+    fn huge_book_counts_tiny_wins_in_both_paths() {
+        // Two huge positions that cancel exactly when one wins and the other loses, plus a tiny sure
+        // win: half the scenarios end at +5e-301 > 0 while |P&L| reaches 2^1000 (the scaled
+        // path, where 5e-301 · 2^-128 underflows to 0). A win is a P&L > 0 as simulated
+        // (3/4 of the scenarios: those and the quarter where both huge positions win).
+        let big = 2f64.powi(1000);
+        let (sizes, entries, probs) = ([big, big, 1e-300], [0.5, 0.5, 0.5], [0.5, 0.5, 1.0]);
+        for n in [1usize, 3, BLOCK_SIZE, BLOCK_SIZE + 1, 3 * BLOCK_SIZE - 5] {
+            streamed_vs_whole(&sizes, &entries, &probs, n, 1, 2, 1);
+            streamed_vs_whole(&sizes, &entries, &probs, n, 9, 3, 2);
+        }
+        let whole = summarize_pnl_checked(
+            Simulation::try_new(sizes.to_vec(), entries.to_vec(), probs.to_vec(), &[]).unwrap().try_simulate(7.0, 4000, 0, 1).unwrap(),
+            5,
+        )
+        .unwrap();
+        assert!((whole[5] - 0.75).abs() < 0.03, "win probability {}", whole[5]);
+    }
+
+    #[test]
+    fn ordinary_books_at_block_boundaries() {
+        let sizes: Vec<f64> = (0..7).map(|i| 10.0 + 13.0 * i as f64).collect();
+        let entries: Vec<f64> = (0..7).map(|i| 0.15 + 0.1 * i as f64).collect();
+        let probs: Vec<f64> = (0..7).map(|i| 0.8 - 0.09 * i as f64).collect();
+        for n in [1usize, 2, 19, 20, 21, 39, 40, 41, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 1, 2 * BLOCK_SIZE + 7] {
+            for (lanes, step) in [(1, 1), (2, 1), (3, 1), (4, 2), (3, 5)] {
+                for bins in [1, 2, 50] {
+                    streamed_vs_whole(&sizes, &entries, &probs, n, bins, lanes, step);
+                }
+            }
+        }
+    }
+}
