@@ -687,6 +687,39 @@ mod tests {
         }
     }
 
+    /// An indefinite matrix with couplings so small their squares are subnormal or 0 (legal
+    /// correlations): the repair stays finite, keeps the tiny block as it is (identity up to
+    /// 1e-12) and repairs the ±0.9 block as the same block alone.
+    #[test]
+    fn repair_with_tiny_couplings_is_finite() {
+        let alone = copula_factor(array![[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]].view());
+        let alone = factor_product(&alone.l);
+        for tiny in [1e-160, -1e-158, 2e-162, 1e-300, 5e-324] {
+            let n = 5;
+            let mut c = Array2::eye(n);
+            let mut set = |i: usize, j: usize, v: f64| {
+                c[[i, j]] = v;
+                c[[j, i]] = v;
+            };
+            set(0, 2, tiny);
+            set(0, 4, tiny);
+            set(3, 4, -tiny);
+            set(1, 2, 0.9);
+            set(1, 3, 0.9);
+            set(2, 3, -0.9);
+            let f = copula_factor(c.view());
+            assert!(f.repaired && f.min_eigenvalue.is_finite(), "tiny {tiny:e}");
+            assert!(f.l.iter().all(|v| v.is_finite()), "tiny {tiny:e}: {:?}", f.l);
+            let p = factor_product(&f.l);
+            for (i, j) in [(1usize, 2usize), (1, 3), (2, 3)] {
+                assert!((p[[i, j]] - alone[[i - 1, j - 1]]).abs() < 1e-12, "tiny {tiny:e}: [{i}][{j}] {p:?}");
+            }
+            for (i, j) in [(0usize, 0usize), (4, 4), (0, 4), (0, 1)] {
+                assert!((p[[i, j]] - if i == j { 1.0 } else { 0.0 }).abs() < 1e-12, "tiny {tiny:e}: [{i}][{j}] {p:?}");
+            }
+        }
+    }
+
     #[test]
     fn validation_errors() {
         assert!(validate_correlation(array![[1.0, 0.5], [0.5, 1.0]].view()).is_ok());
