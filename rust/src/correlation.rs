@@ -720,6 +720,45 @@ mod tests {
         }
     }
 
+    /// Adversarial correlations (entries from {0, ±1, ±0.5, ±1e-160, ±1e-300, ±5e-324, random},
+    /// exact ±1 blocks, N = 1 … 12 and a few of 30 … 70): the factor is finite, L·Lᵀ has a unit diagonal and entries in
+    /// [−1, 1], the minimum eigenvalue is finite, and inverse iteration never needs its fallback.
+    #[test]
+    fn adversarial_correlations_factor_finitely() {
+        let mut g = crate::test_gen::Gen(0xC0_44E1_A710);
+        let pool = [0.0, 1.0, -1.0, 0.5, -0.5, 1e-160, -1e-160, 1e-300, -1e-300, 5e-324, -5e-324];
+        for case in 0..3000 {
+            let n = if case % 100 == 99 { 30 + case % 41 } else { 1 + case % 12 };
+            let mut c = Array2::eye(n);
+            // a base of ±1 blocks (each market a copy, sign flipped or not, of a block's first)
+            let blocks = 1 + g.below(n);
+            let sign: Vec<f64> = (0..n).map(|_| if g.below(2) == 0 { 1.0 } else { -1.0 }).collect();
+            for i in 0..n {
+                for j in 0..i {
+                    let v = if case % 3 == 0 && i % blocks == j % blocks {
+                        sign[i] * sign[j]
+                    } else if g.below(3) == 0 {
+                        2.0 * g.unit() - 1.0
+                    } else {
+                        pool[g.below(pool.len())]
+                    };
+                    c[[i, j]] = v;
+                    c[[j, i]] = v;
+                }
+            }
+            let before = crate::eigen::FALLBACKS.load(std::sync::atomic::Ordering::Relaxed);
+            let f = copula_factor(c.view());
+            assert!(f.min_eigenvalue.is_finite(), "case {case}: {c:?}");
+            assert!(f.l.iter().all(|v| v.is_finite()), "case {case}: {c:?}");
+            let p = factor_product(&f.l);
+            for i in 0..n {
+                assert!((p[[i, i]] - 1.0).abs() < 1e-9, "case {case}: diagonal {} of {c:?}", p[[i, i]]);
+            }
+            assert!(p.iter().all(|v| v.abs() <= 1.0 + 1e-9), "case {case}");
+            assert_eq!(crate::eigen::FALLBACKS.load(std::sync::atomic::Ordering::Relaxed), before, "case {case}: fallback taken for {c:?}");
+        }
+    }
+
     #[test]
     fn validation_errors() {
         assert!(validate_correlation(array![[1.0, 0.5], [0.5, 1.0]].view()).is_ok());

@@ -17,6 +17,10 @@
 //! Everything is deterministic (fixed start vectors, fixed iteration counts, no threads), so the
 //! result is the same bits on every runtime.
 
+/// Test hook: times the unit-vector fallback of [`Tridiagonal::eigenvectors`] was taken.
+#[cfg(test)]
+pub(crate) static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A symmetric matrix reduced to tridiagonal form: T (diagonal `d`, off-diagonal `e`) and the
 /// reflectors H_k = I − β_k·v_k·v_kᵀ with A = Q·T·Qᵀ, Q = H_0·H_1·…·H_{N−3}.
 pub struct Tridiagonal {
@@ -316,6 +320,8 @@ impl Tridiagonal {
                 x.iter_mut().for_each(|v| *v *= inv);
             } else {
                 // Unreachable for finite input; a unit vector keeps the result finite.
+                #[cfg(test)]
+                FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 x.iter_mut().for_each(|v| *v = 0.0);
                 x[j.min(n - 1)] = 1.0;
             }
