@@ -130,3 +130,28 @@ describe("a streamed run sharing its pool", () => {
     expect(hex((await pool.simulateStats(small, 50, {})).stats)).toBe(want);
   }, 120_000);
 });
+
+describe("huge books", () => {
+  it("streamed and whole-array statistics agree, and tiny gains next to 2^1000 positions count as wins", async () => {
+    // Two huge positions that cancel when one wins and the other loses, plus a tiny sure win:
+    // 3/4 of the scenarios end above 0 (half of them at +5e-301, which the 2^-128 scaling of
+    // huge P&L used to underflow to 0 on the whole-array path).
+    const big = 2 ** 1000;
+    const j = {
+      sizes: Float64Array.of(big, big, 1e-300),
+      entryPrices: Float64Array.of(0.5, 0.5, 0.5),
+      winProbs: Float64Array.of(0.5, 0.5, 1),
+      correlation: new Float64Array(0),
+      seed: 3,
+      nSimulations: 30_001,
+    };
+    const want = await whole(j, 20);
+    const stats = (await inlineBackend.simulateStats(j, 20, {})).stats;
+    expect(stats.every((v) => Number.isFinite(v))).toBe(true);
+    expect(Math.abs(stats[5]! - 0.75)).toBeLessThan(0.02);
+    const pool = new WorkerPool(3);
+    pools.push(pool);
+    streamingSettings.threshold = 0;
+    for (const backend of [inlineBackend, pool]) expect(hex((await backend.simulateStats(j, 20, {})).stats)).toBe(want);
+  });
+});
