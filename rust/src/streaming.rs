@@ -357,6 +357,27 @@ mod tests {
         }
     }
 
+    /// The VaR index of both levels is inside the kept tail for large runs too (k = (1 − β)·n is
+    /// rarely an integer there; the index arithmetic is that of `var_cvar_tail`).
+    #[test]
+    fn tail_len_covers_both_levels_at_large_n() {
+        let mut seed = 5u64;
+        let mut ns: Vec<usize> = Vec::new();
+        for c in [1_000_000usize, 2_000_000, 10_000_000, 1 << 24] {
+            ns.extend(c - 50..c + 50);
+        }
+        ns.extend((0..20_000).map(|_| 5000 + (lcg(&mut seed) * 2e7) as usize));
+        for n in ns {
+            let m = tail_len(n);
+            for beta in [0.95, 0.99] {
+                let k = montecarlo::tail_count(beta, n);
+                let i = ((k.ceil() as usize).max(1) - 1).min(n - 1);
+                assert!(i < m, "n {n}, β {beta}: index {i}, kept {m}");
+            }
+            assert!(m <= n / 20 + 2, "n {n}: keeps {m}");
+        }
+    }
+
     #[test]
     fn tail_len_covers_both_levels() {
         for n in 1..5000 {
