@@ -74,7 +74,11 @@ describe("joint Kelly on pools", () => {
     const pool = new WorkerPool(3);
     pools.push(pool);
     const b = book(30, 5);
+    const w = book(210, 6); // above DRIVER_ON_CALLING_THREAD_MAX_MARKETS: the optimiser runs on a worker
     const bad: Array<[string, Parameters<typeof inlineBackend.call<"kellyJoint">>]> = [
+      ["210 markets, probability < 0", ["kellyJoint", w.prices, w.probs.map((p, i) => (i === 200 ? -0.1 : p)), 1, 1, w.corr, 20_000, 1]],
+      ["210 markets, non-finite corr", ["kellyJoint", w.prices, w.probs, 1, 1, w.corr.map((v, k) => (k === 5 || k === 210 * 5 ? NaN : v)), 20_000, 1]],
+      ["210 markets, maxTotal 0", ["kellyJoint", w.prices, w.probs, 0, 1, w.corr, 20_000, 1]],
       ["probability > 1", ["kellyJoint", b.prices, b.probs.map((p, i) => (i === 3 ? 1.5 : p)), 1, 1, b.corr, 20_000, 1]],
       ["NaN price", ["kellyJoint", b.prices.map((p, i) => (i === 7 ? NaN : p)), b.probs, 1, 1, b.corr, 20_000, 1]],
       ["corr of the wrong size", ["kellyJoint", b.prices, b.probs, 1, 1, b.corr.slice(1), 20_000, 1]],
