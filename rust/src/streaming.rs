@@ -312,6 +312,27 @@ mod tests {
         }
     }
 
+    /// Orders and values that stress the candidate buffer: descending runs (every value a new
+    /// candidate, compaction after compaction), ties at the cut, signed zeros, subnormals.
+    #[test]
+    fn adversarial_orders_and_values() {
+        for &n in &[1usize, 20, 21, 8191, 8193, 40_000, 70_001] {
+            let desc: Vec<f64> = (0..n).map(|i| (n - i) as f64 - 0.5 * n as f64).collect();
+            check(&desc, 50, 3);
+            let asc: Vec<f64> = desc.iter().rev().copied().collect();
+            check(&asc, 1, 2);
+            // half the values equal to the value at the cut, the rest around it
+            let cut: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { -1.0 } else { (i % 7) as f64 - 3.0 }).collect();
+            check(&cut, 50, 3);
+            let zeros: Vec<f64> = (0..n).map(|i| [0.0, -0.0, 5e-324, -5e-324][i % 4]).collect();
+            check(&zeros, 50, 2);
+            check(&zeros, 1, 3);
+            // sawtooth: descending blocks, each a little lower
+            let saw: Vec<f64> = (0..n).map(|i| -((i / 1000) as f64) * 0.25 - (1000 - i % 1000) as f64).collect();
+            check(&saw, 50, 3);
+        }
+    }
+
     /// The engine's own passes (uneven chunks over two accumulators, one absorbing the other) equal
     /// `summarize` of the simulated P&L array, for independent and copula books.
     #[test]
