@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HzError } from "../dist/index.js";
 import { WorkerPool, inlineBackend } from "../dist/backend.js";
-import { streamingSettings } from "../dist/simulation.js";
+import { streamingSettings, streams } from "../dist/simulation.js";
 import { wasm } from "../dist/wasm.js";
 
 const DEFAULT_THRESHOLD = streamingSettings.threshold;
@@ -154,4 +154,21 @@ describe("huge books", () => {
     streamingSettings.threshold = 0;
     for (const backend of [inlineBackend, pool]) expect(hex((await backend.simulateStats(j, 20, {})).stats)).toBe(want);
   });
+});
+
+describe("at the default threshold", () => {
+  it("10^6 scenarios use the whole array, 10^6 + 1 stream, with the statistics of the whole array", async () => {
+    expect(DEFAULT_THRESHOLD).toBe(1_000_000);
+    expect(streams(1_000_000)).toBe(false);
+    expect(streams(1_000_001)).toBe(true);
+    const j = job(12, 1_000_001, 11, true);
+    streamingSettings.threshold = 2_000_000;
+    const want = hex((await inlineBackend.simulateStats(j, 50, {})).stats);
+    streamingSettings.threshold = DEFAULT_THRESHOLD;
+    const pool = new WorkerPool(3);
+    pools.push(pool);
+    expect(hex((await pool.simulateStats(j, 50, {})).stats)).toBe(want);
+    expect(hex((await inlineBackend.simulateStats(j, 50, {})).stats)).toBe(want);
+    expect(await pool.jobStates()).toEqual(new Array(pool.liveWorkers).fill(0));
+  }, 120_000);
 });
