@@ -415,6 +415,9 @@ mod tests {
 
 #[cfg(test)]
 mod boundary_tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use crate::bindings::{summarize_pnl_checked, Simulation};
     use crate::montecarlo::BLOCK_SIZE;
 
