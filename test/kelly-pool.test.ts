@@ -39,6 +39,10 @@ describe("joint Kelly on pools", () => {
         expect(hex(out), `${units} units, pool of ${sizes[k]}`).toBe(hex(one));
       }
     }
+    // Exact enumeration (16 markets, no correlation): one unit, whatever the pool.
+    const x = book(16, 8);
+    const exact = e.kellyJoint(x.prices, x.probs, 1, 1, new Float64Array(0), 1000, 2);
+    for (const pool of ps) expect(hex(await pool.call("kellyJoint", x.prices.slice(), x.probs.slice(), 1, 1, new Float64Array(0), 1000, 2))).toBe(hex(exact));
     for (const pool of ps) expect(await pool.jobStates()).toEqual(new Array(pool.liveWorkers).fill(0));
   }, 120_000);
 
