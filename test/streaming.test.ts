@@ -88,7 +88,7 @@ describe("streamed statistics equal the whole-array ones, bit for bit", () => {
       for (const n of [100_003, 19, 1]) {
         const full = await metricsOf(book, n, { runtime: "inline" });
         streamingSettings.threshold = 0;
-        for (const where of [{ runtime: "inline" as const }, { poolSize: 1 }, { poolSize: 2 }]) {
+        for (const where of [{ runtime: "inline" as const }, { poolSize: 1 }, { poolSize: 2 }, { poolSize: 3 }]) {
           const streamed = await metricsOf(book, n, where);
           expect(JSON.stringify(streamed), `${book.name}, n = ${n}, ${JSON.stringify(where)}`).toBe(JSON.stringify(full));
         }

@@ -214,17 +214,24 @@ pub fn summarize_pnl_checked(mut pnl: Vec<f64>, bins: usize) -> Result<Vec<f64>,
     limit("histogram bins", bins, MAX_HISTOGRAM_BINS)?;
     limit("scenarios", pnl.len(), MAX_SIMULATIONS)?;
     let mut max_abs = 0.0f64;
+    let mut wins = 0usize;
     for (i, &v) in pnl.iter().enumerate() {
         if !v.is_finite() {
             return Err(HzError::InvalidArgument(format!("pnl: scenario {i} is not finite ({v})")));
         }
         max_abs = max_abs.max(v.abs());
+        wins += (v > 0.0) as usize;
     }
     let scale = streaming::pnl_scale(max_abs);
     if scale != 1.0 {
         pnl.iter_mut().for_each(|v| *v *= scale);
     }
-    let s = montecarlo::summarize(&mut pnl, bins);
+    let mut s = montecarlo::summarize(&mut pnl, bins);
+    // Wins of the P&L as given: scaling can underflow a tiny gain to 0 (the streamed path counts
+    // unscaled too, see `streaming::TailAccumulator`).
+    if !pnl.is_empty() {
+        s.win_probability = wins as f64 / pnl.len() as f64;
+    }
     Ok(stats_vector(&s, scale))
 }
 

@@ -687,6 +687,78 @@ mod tests {
         }
     }
 
+    /// An indefinite matrix with couplings so small their squares are subnormal or 0 (legal
+    /// correlations): the repair stays finite, keeps the tiny block as it is (identity up to
+    /// 1e-12) and repairs the ±0.9 block as the same block alone.
+    #[test]
+    fn repair_with_tiny_couplings_is_finite() {
+        let alone = copula_factor(array![[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]].view());
+        let alone = factor_product(&alone.l);
+        for tiny in [1e-160, -1e-158, 2e-162, 1e-300, 5e-324] {
+            let n = 5;
+            let mut c = Array2::eye(n);
+            let mut set = |i: usize, j: usize, v: f64| {
+                c[[i, j]] = v;
+                c[[j, i]] = v;
+            };
+            set(0, 2, tiny);
+            set(0, 4, tiny);
+            set(3, 4, -tiny);
+            set(1, 2, 0.9);
+            set(1, 3, 0.9);
+            set(2, 3, -0.9);
+            let f = copula_factor(c.view());
+            assert!(f.repaired && f.min_eigenvalue.is_finite(), "tiny {tiny:e}");
+            assert!(f.l.iter().all(|v| v.is_finite()), "tiny {tiny:e}: {:?}", f.l);
+            let p = factor_product(&f.l);
+            for (i, j) in [(1usize, 2usize), (1, 3), (2, 3)] {
+                assert!((p[[i, j]] - alone[[i - 1, j - 1]]).abs() < 1e-12, "tiny {tiny:e}: [{i}][{j}] {p:?}");
+            }
+            for (i, j) in [(0usize, 0usize), (4, 4), (0, 4), (0, 1)] {
+                assert!((p[[i, j]] - if i == j { 1.0 } else { 0.0 }).abs() < 1e-12, "tiny {tiny:e}: [{i}][{j}] {p:?}");
+            }
+        }
+    }
+
+    /// Adversarial correlations (entries from {0, ±1, ±0.5, ±1e-160, ±1e-300, ±5e-324, random},
+    /// exact ±1 blocks, N = 1 … 12 and a few of 30 … 70): the factor is finite, L·Lᵀ has a unit diagonal and entries in
+    /// [−1, 1], the minimum eigenvalue is finite, and inverse iteration never needs its fallback.
+    #[test]
+    fn adversarial_correlations_factor_finitely() {
+        let mut g = crate::test_gen::Gen(0xC0_44E1_A710);
+        let pool = [0.0, 1.0, -1.0, 0.5, -0.5, 1e-160, -1e-160, 1e-300, -1e-300, 5e-324, -5e-324];
+        for case in 0..3000 {
+            let n = if case % 100 == 99 { 30 + case % 41 } else { 1 + case % 12 };
+            let mut c = Array2::eye(n);
+            // a base of ±1 blocks (each market a copy, sign flipped or not, of a block's first)
+            let blocks = 1 + g.below(n);
+            let sign: Vec<f64> = (0..n).map(|_| if g.below(2) == 0 { 1.0 } else { -1.0 }).collect();
+            for i in 0..n {
+                for j in 0..i {
+                    let v = if case % 3 == 0 && i % blocks == j % blocks {
+                        sign[i] * sign[j]
+                    } else if g.below(3) == 0 {
+                        2.0 * g.unit() - 1.0
+                    } else {
+                        pool[g.below(pool.len())]
+                    };
+                    c[[i, j]] = v;
+                    c[[j, i]] = v;
+                }
+            }
+            let before = crate::eigen::FALLBACKS.load(std::sync::atomic::Ordering::Relaxed);
+            let f = copula_factor(c.view());
+            assert!(f.min_eigenvalue.is_finite(), "case {case}: {c:?}");
+            assert!(f.l.iter().all(|v| v.is_finite()), "case {case}: {c:?}");
+            let p = factor_product(&f.l);
+            for i in 0..n {
+                assert!((p[[i, i]] - 1.0).abs() < 1e-9, "case {case}: diagonal {} of {c:?}", p[[i, i]]);
+            }
+            assert!(p.iter().all(|v| v.abs() <= 1.0 + 1e-9), "case {case}");
+            assert_eq!(crate::eigen::FALLBACKS.load(std::sync::atomic::Ordering::Relaxed), before, "case {case}: fallback taken for {c:?}");
+        }
+    }
+
     #[test]
     fn validation_errors() {
         assert!(validate_correlation(array![[1.0, 0.5], [0.5, 1.0]].view()).is_ok());

@@ -17,6 +17,10 @@
 //! Everything is deterministic (fixed start vectors, fixed iteration counts, no threads), so the
 //! result is the same bits on every runtime.
 
+/// Test hook: times the unit-vector fallback of [`Tridiagonal::eigenvectors`] was taken.
+#[cfg(test)]
+pub(crate) static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A symmetric matrix reduced to tridiagonal form: T (diagonal `d`, off-diagonal `e`) and the
 /// reflectors H_k = I − β_k·v_k·v_kᵀ with A = Q·T·Qᵀ, Q = H_0·H_1·…·H_{N−3}.
 pub struct Tridiagonal {
@@ -61,19 +65,32 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 
 /// The reflector H = I − β·v·vᵀ with H·x = α·e₁: (β, v, α); β = 0 (H = I) when x is already a
 /// multiple of e₁.
+///
+/// A tiny x (every |x_i| below 2^-300, e.g. correlations of 1e-160) is first scaled up by a power
+/// of two: its squares would be subnormal or 0, making β = 2/‖v‖² overflow (then NaN everywhere)
+/// or the reflection vanish. H is the same for any multiple of v (β scaled inversely), and α is
+/// scaled back exactly; other x take the unscaled path, so ordinary results keep their bits.
 fn householder(x: &[f64]) -> (f64, Vec<f64>, f64) {
     let mut v = x.to_vec();
-    let tail = dot(&v[1..], &v[1..]);
-    if tail == 0.0 {
+    if v[1..].iter().all(|&t| t == 0.0) {
         let alpha = v[0];
         return (0.0, v, alpha);
     }
+    const SMALL: f64 = f64::from_bits((1023 - 300) << 52); // 2^-300
+    const UP: f64 = f64::from_bits((1023 + 600) << 52); // 2^600
+    let mut unscale = 1.0;
+    // At most twice: 2^-1074 (the least subnormal) · 2^1200 ≥ 2^-300.
+    while v.iter().all(|&t| t.abs() < SMALL) {
+        v.iter_mut().for_each(|t| *t *= UP);
+        unscale /= UP;
+    }
+    let tail = dot(&v[1..], &v[1..]);
     let x0 = v[0];
     let norm = (x0 * x0 + tail).sqrt();
     let alpha = if x0 > 0.0 { -norm } else { norm };
     v[0] = x0 - alpha;
     let beta = 2.0 / (v[0] * v[0] + tail);
-    (beta, v, alpha)
+    (beta, v, alpha * unscale)
 }
 
 /// Row li of a symmetric block stored as its upper triangle (`row` = S[li, li..]): adds its
@@ -303,6 +320,8 @@ impl Tridiagonal {
                 x.iter_mut().for_each(|v| *v *= inv);
             } else {
                 // Unreachable for finite input; a unit vector keeps the result finite.
+                #[cfg(test)]
+                FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 x.iter_mut().for_each(|v| *v = 0.0);
                 x[j.min(n - 1)] = 1.0;
             }
@@ -581,5 +600,36 @@ mod tests {
         let (rec, orth) = errors(&[0.0; 9], 3);
         assert!(rec < 1e-14 && orth < 1e-14, "{rec} {orth}");
         assert!(Tridiagonal::new(Vec::new(), 0).eigenvalues().is_empty());
+    }
+
+    /// Entries so small that a Householder tail's squared norm is subnormal (1e-160² = 1e-320):
+    /// β = 2/‖v‖² must not overflow (it did: β = ∞, then NaN everywhere). Also 1e-300 entries
+    /// (squares underflow to 0) and matrices of one or two markets.
+    #[test]
+    fn tiny_entries_stay_finite() {
+        for tiny in [1e-160, 1e-155, 2e-162, 1e-300, f64::MIN_POSITIVE, 5e-324] {
+            // An indefinite 3 × 3 block (±0.9) coupled to market 0 by `tiny` only.
+            let n = 4;
+            let mut a = vec![0.0; n * n];
+            for i in 0..n {
+                a[i * n + i] = 1.0;
+            }
+            let mut set = |i: usize, j: usize, v: f64| {
+                a[i * n + j] = v;
+                a[j * n + i] = v;
+            };
+            set(0, 2, tiny);
+            set(1, 2, 0.9);
+            set(1, 3, 0.9);
+            set(2, 3, -0.9);
+            let (rec, orth) = errors(&a, n);
+            assert!(rec < 1e-13 && orth < 1e-13, "tiny {tiny:e}: {rec} {orth}");
+            // Tiny entries everywhere off the diagonal, some negative.
+            for n in [1usize, 2, 3, 5] {
+                let a: Vec<f64> = (0..n * n).map(|k| if k / n == k % n { 1.0 } else if (k / n + k % n) % 3 == 0 { -tiny } else { tiny }).collect();
+                let (rec, orth) = errors(&a, n);
+                assert!(rec < 1e-14 && orth < 1e-14, "tiny {tiny:e}, n {n}: {rec} {orth}");
+            }
+        }
     }
 }

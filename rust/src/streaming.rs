@@ -312,6 +312,27 @@ mod tests {
         }
     }
 
+    /// Orders and values that stress the candidate buffer: descending runs (every value a new
+    /// candidate, compaction after compaction), ties at the cut, signed zeros, subnormals.
+    #[test]
+    fn adversarial_orders_and_values() {
+        for &n in &[1usize, 20, 21, 8191, 8193, 40_000, 70_001] {
+            let desc: Vec<f64> = (0..n).map(|i| (n - i) as f64 - 0.5 * n as f64).collect();
+            check(&desc, 50, 3);
+            let asc: Vec<f64> = desc.iter().rev().copied().collect();
+            check(&asc, 1, 2);
+            // half the values equal to the value at the cut, the rest around it
+            let cut: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { -1.0 } else { (i % 7) as f64 - 3.0 }).collect();
+            check(&cut, 50, 3);
+            let zeros: Vec<f64> = (0..n).map(|i| [0.0, -0.0, 5e-324, -5e-324][i % 4]).collect();
+            check(&zeros, 50, 2);
+            check(&zeros, 1, 3);
+            // sawtooth: descending blocks, each a little lower
+            let saw: Vec<f64> = (0..n).map(|i| -((i / 1000) as f64) * 0.25 - (1000 - i % 1000) as f64).collect();
+            check(&saw, 50, 3);
+        }
+    }
+
     /// The engine's own passes (uneven chunks over two accumulators, one absorbing the other) equal
     /// `summarize` of the simulated P&L array, for independent and copula books.
     #[test]
@@ -357,6 +378,27 @@ mod tests {
         }
     }
 
+    /// The VaR index of both levels is inside the kept tail for large runs too (k = (1 − β)·n is
+    /// rarely an integer there; the index arithmetic is that of `var_cvar_tail`).
+    #[test]
+    fn tail_len_covers_both_levels_at_large_n() {
+        let mut seed = 5u64;
+        let mut ns: Vec<usize> = Vec::new();
+        for c in [1_000_000usize, 2_000_000, 10_000_000, 1 << 24] {
+            ns.extend(c - 50..c + 50);
+        }
+        ns.extend((0..20_000).map(|_| 5000 + (lcg(&mut seed) * 2e7) as usize));
+        for n in ns {
+            let m = tail_len(n);
+            for beta in [0.95, 0.99] {
+                let k = montecarlo::tail_count(beta, n);
+                let i = ((k.ceil() as usize).max(1) - 1).min(n - 1);
+                assert!(i < m, "n {n}, β {beta}: index {i}, kept {m}");
+            }
+            assert!(m <= n / 20 + 2, "n {n}: keeps {m}");
+        }
+    }
+
     #[test]
     fn tail_len_covers_both_levels() {
         for n in 1..5000 {
@@ -367,6 +409,77 @@ mod tests {
             let (a, b) = montecarlo::var_cvar_tail(&v[..m], n, 0.95);
             let (c, d) = montecarlo::var_cvar_tail(&v[..m], n, 0.99);
             assert_eq!((a, b, c, d), (full.var95, full.cvar95, full.var99, full.cvar99));
+        }
+    }
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use crate::bindings::{summarize_pnl_checked, Simulation};
+    use crate::montecarlo::BLOCK_SIZE;
+
+    /// The streamed statistics as the pool computes them (chunks of `step` blocks dealt round-robin
+    /// over `lanes` simulations, summaries absorbed by the first), against `summarizePnl` of the
+    /// whole simulated array: the engine's two public paths, bit for bit.
+    fn streamed_vs_whole(sizes: &[f64], entries: &[f64], probs: &[f64], n: usize, bins: usize, lanes: usize, step: usize) {
+        let new = || Simulation::try_new(sizes.to_vec(), entries.to_vec(), probs.to_vec(), &[]).unwrap();
+        let whole = summarize_pnl_checked(new().try_simulate(7.0, n, 0, n.div_ceil(BLOCK_SIZE)).unwrap(), bins).unwrap();
+        let mut sims: Vec<Simulation> = (0..lanes).map(|_| new()).collect();
+        let n_blocks = n.div_ceil(BLOCK_SIZE);
+        let mut sums = vec![0.0; 2 * n_blocks];
+        for (c, first) in (0..n_blocks).step_by(step).enumerate() {
+            let s = sims[c % lanes].try_accumulate(7.0, n, first, step).unwrap();
+            sums[2 * first..2 * first + s.len()].copy_from_slice(&s);
+        }
+        let (anchor, rest) = sims.split_first_mut().unwrap();
+        for s in rest {
+            anchor.absorb_summary(n, &s.take_summary());
+        }
+        let range = anchor.summary_range();
+        let mut counts = vec![0.0; bins.max(1)];
+        for first in (0..n_blocks).step_by(step) {
+            let c = anchor.try_histogram(7.0, n, first, step, range[2], range[3], bins).unwrap();
+            counts.iter_mut().zip(&c).for_each(|(x, y)| *x += y);
+        }
+        let streamed = anchor.try_finish_stats(n, bins, &sums, &counts).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&streamed), bits(&whole), "n {n}, bins {bins}, lanes {lanes}, step {step}: {streamed:?} vs {whole:?}");
+    }
+
+    #[test]
+    fn huge_book_counts_tiny_wins_in_both_paths() {
+        // Two huge positions that cancel exactly when one wins and the other loses, plus a tiny sure
+        // win: half the scenarios end at +5e-301 > 0 while |P&L| reaches 2^1000 (the scaled
+        // path, where 5e-301 · 2^-128 underflows to 0). A win is a P&L > 0 as simulated
+        // (3/4 of the scenarios: those and the quarter where both huge positions win).
+        let big = 2f64.powi(1000);
+        let (sizes, entries, probs) = ([big, big, 1e-300], [0.5, 0.5, 0.5], [0.5, 0.5, 1.0]);
+        for n in [1usize, 3, BLOCK_SIZE, BLOCK_SIZE + 1, 3 * BLOCK_SIZE - 5] {
+            streamed_vs_whole(&sizes, &entries, &probs, n, 1, 2, 1);
+            streamed_vs_whole(&sizes, &entries, &probs, n, 9, 3, 2);
+        }
+        let whole = summarize_pnl_checked(
+            Simulation::try_new(sizes.to_vec(), entries.to_vec(), probs.to_vec(), &[]).unwrap().try_simulate(7.0, 4000, 0, 1).unwrap(),
+            5,
+        )
+        .unwrap();
+        assert!((whole[5] - 0.75).abs() < 0.03, "win probability {}", whole[5]);
+    }
+
+    #[test]
+    fn ordinary_books_at_block_boundaries() {
+        let sizes: Vec<f64> = (0..7).map(|i| 10.0 + 13.0 * i as f64).collect();
+        let entries: Vec<f64> = (0..7).map(|i| 0.15 + 0.1 * i as f64).collect();
+        let probs: Vec<f64> = (0..7).map(|i| 0.8 - 0.09 * i as f64).collect();
+        for n in [1usize, 2, 19, 20, 21, 39, 40, 41, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 1, 2 * BLOCK_SIZE + 7] {
+            for (lanes, step) in [(1, 1), (2, 1), (3, 1), (4, 2), (3, 5)] {
+                for bins in [1, 2, 50] {
+                    streamed_vs_whole(&sizes, &entries, &probs, n, bins, lanes, step);
+                }
+            }
         }
     }
 }
