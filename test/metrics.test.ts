@@ -3,22 +3,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { HzError, Portfolio, predictionGreeks, shutdown, type PortfolioMetrics } from "../dist/index.js";
-import { build, type Pos } from "./portfolio-helpers.js";
+import { build, randomBook, type Pos } from "./portfolio-helpers.js";
 
 afterAll(() => shutdown());
-
-
-function randomBook(n: number, seed: number): Pos[] {
-  let s = seed;
-  const u = () => (s = (s * 48271) % 2147483647) / 2147483647;
-  return Array.from({ length: n }, (_, i) => ({
-    id: `m${i}`,
-    side: u() < 0.5 ? "yes" : "no",
-    size: Math.round(10 + 190 * u()),
-    entry: Math.round(100 * (0.05 + 0.9 * u())) / 100,
-    price: Math.round(100 * (0.05 + 0.9 * u())) / 100,
-  }));
-}
 
 /** Exact distribution of scenario P&L over all 2^N independent outcomes. */
 function enumerate(book: Pos[]): Array<{ pnl: number; prob: number }> {

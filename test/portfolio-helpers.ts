@@ -16,3 +16,16 @@ export function build(positions: Pos[], runtime: "inline" | "worker" = "inline")
   for (const x of positions) p.addPosition({ marketId: x.id, side: x.side, size: x.size, entryPrice: x.entry, currentPrice: x.price });
   return p;
 }
+
+/** A seeded random book of `n` markets (Lehmer generator): sides, sizes and cent prices. */
+export function randomBook(n: number, seed: number): Pos[] {
+  let s = seed;
+  const u = () => (s = (s * 48271) % 2147483647) / 2147483647;
+  return Array.from({ length: n }, (_, i) => ({
+    id: `m${i}`,
+    side: u() < 0.5 ? "yes" : "no",
+    size: Math.round(10 + 190 * u()),
+    entry: Math.round(100 * (0.05 + 0.9 * u())) / 100,
+    price: Math.round(100 * (0.05 + 0.9 * u())) / 100,
+  }));
+}

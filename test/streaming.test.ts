@@ -5,23 +5,11 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Portfolio, shutdown, type PortfolioMetrics } from "../dist/index.js";
 import { WorkerPool } from "../dist/backend.js";
 import { streamingSettings } from "../dist/simulation.js";
-import { build, type Pos } from "./portfolio-helpers.js";
+import { build, randomBook, type Pos } from "./portfolio-helpers.js";
 
 const DEFAULT_THRESHOLD = streamingSettings.threshold;
 afterEach(() => void (streamingSettings.threshold = DEFAULT_THRESHOLD));
 afterAll(() => shutdown());
-
-function randomBook(n: number, seed: number): Pos[] {
-  let s = seed;
-  const u = () => (s = (s * 48271) % 2147483647) / 2147483647;
-  return Array.from({ length: n }, (_, i) => ({
-    id: `m${i}`,
-    side: u() < 0.5 ? "yes" : "no",
-    size: Math.round(10 + 190 * u()),
-    entry: Math.round(100 * (0.05 + 0.9 * u())) / 100,
-    price: Math.round(100 * (0.05 + 0.9 * u())) / 100,
-  }));
-}
 
 type Setup = (p: Portfolio) => void;
 interface Book {
